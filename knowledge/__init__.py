@@ -1,0 +1,1 @@
+"""Newsdesk: answers questions about news coverage with a quote and a link."""

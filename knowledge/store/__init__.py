@@ -1,0 +1,34 @@
+"""Persistence: the single source of truth. Rows stay here; frozen models leave."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from knowledge.store.articles import ArticleStore, IndexRow, NewArticle, SaveOutcome
+from knowledge.store.database import create_engine, is_sqlite, session_factory, sqlite_path, upgrade
+from knowledge.store.schedules import ScheduleStore
+from knowledge.store.sources import SourceStore
+
+__all__ = ["IndexRow", "NewArticle", "SaveOutcome", "Store", "is_sqlite", "sqlite_path"]
+
+
+class Store(ArticleStore, SourceStore, ScheduleStore):
+    """Every query Newsdesk makes, over one engine and its session factory."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = session_factory(engine)
+
+    @classmethod
+    async def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect; apply migrations first unless told not to."""
+        engine = create_engine(url)
+        if migrate:
+            await upgrade(engine)
+        return cls(engine)
+
+    async def upgrade(self) -> None:
+        await upgrade(self.engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

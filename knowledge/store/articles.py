@@ -1,0 +1,304 @@
+"""Articles and their passages: idempotent, transactional ingest and the reads search needs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from knowledge.models import Article, Passage
+from knowledge.store.convert import (
+    content_hash,
+    format_published,
+    guild_key,
+    guild_of,
+    to_article,
+    to_passage,
+)
+from knowledge.store.tables import GLOBAL, ArticleRow, PassageRow, utcnow
+
+log = logging.getLogger(__name__)
+
+SaveStatus = Literal["added", "updated", "unchanged"]
+WRITE_LOCK_ID = 7_441_001  # PostgreSQL advisory lock that serialises writers, so passage ids commit in order
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """What the search index needs of a passage."""
+
+    id: int
+    text: str
+    guild: int | None
+    article_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class SaveOutcome:
+    status: SaveStatus
+    article_id: int
+    passages: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article that arrived in a window, with its first paragraph (for digests)."""
+
+    article: Article
+    lede: str
+    ingested_at: datetime
+
+
+class ArticleStore:
+    _sessions: async_sessionmaker[AsyncSession]
+
+    async def _lock_writers(self, session: AsyncSession) -> None:
+        if session.bind.dialect.name == "postgresql":
+            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_ID})
+
+    async def save_article(
+        self,
+        article: Article,
+        keys: Sequence[str],
+        *,
+        fingerprint: int | None = None,
+        duplicate_of: int | None = None,
+        source_id: int | None = None,
+        backfill: bool = False,
+    ) -> SaveOutcome:
+        """Insert or replace one article and its passages in a single transaction.
+
+        ``keys`` holds one normalised key per paragraph (same order), used to spot lines that recur
+        across a site. A failure anywhere rolls back, leaving the previous version intact.
+        """
+        digest = content_hash(article)
+        now = utcnow()
+        async with self._sessions() as session, session.begin():
+            await self._lock_writers(session)
+            row = await session.scalar(
+                select(ArticleRow).where(
+                    ArticleRow.url == article.url, ArticleRow.guild_id == guild_key(article.guild)
+                )
+            )
+            if row is not None and row.content_hash == digest:
+                if source_id is not None and row.source_id is None:
+                    row.source_id = source_id
+                count = await session.scalar(
+                    select(func.count()).select_from(PassageRow).where(PassageRow.article_id == row.id)
+                )
+                return SaveOutcome("unchanged", row.id, int(count or 0))
+            status: SaveStatus
+            if row is None:
+                row = ArticleRow(
+                    url=article.url,
+                    guild_id=guild_key(article.guild),
+                    ingested_at=now,
+                    backfill=backfill,
+                    source_id=source_id,
+                )
+                session.add(row)
+                status = "added"
+            else:
+                await session.execute(delete(PassageRow).where(PassageRow.article_id == row.id))
+                status = "updated"
+            row.source = article.source
+            row.title = article.title
+            row.site = article.site
+            row.published = format_published(article.published)
+            row.content_hash = digest
+            row.fingerprint = fingerprint
+            row.duplicate_of = duplicate_of if duplicate_of != row.id else None
+            row.updated_at = now
+            if source_id is not None:
+                row.source_id = source_id
+            await session.flush()
+            if article.paragraphs:
+                await session.execute(
+                    insert(PassageRow),
+                    [
+                        {"article_id": row.id, "position": i, "text": para, "key": key}
+                        for i, (para, key) in enumerate(zip(article.paragraphs, keys, strict=True))
+                    ],
+                )
+            return SaveOutcome(status, row.id, len(article.paragraphs))
+
+    async def bulk_add_articles(self, articles: Sequence[tuple[Article, Sequence[str]]]) -> int:
+        """Add many new articles at once (archive imports, benchmarks); returns passages written."""
+        now = utcnow()
+        written = 0
+        async with self._sessions() as session, session.begin():
+            await self._lock_writers(session)
+            for article, keys in articles:
+                row = ArticleRow(
+                    url=article.url,
+                    guild_id=guild_key(article.guild),
+                    source=article.source,
+                    title=article.title,
+                    site=article.site,
+                    published=format_published(article.published),
+                    content_hash=content_hash(article),
+                    ingested_at=now,
+                    updated_at=now,
+                )
+                session.add(row)
+                await session.flush()
+                rows = [
+                    {"article_id": row.id, "position": i, "text": p, "key": k}
+                    for i, (p, k) in enumerate(zip(article.paragraphs, keys, strict=True))
+                ]
+                if rows:
+                    await session.execute(insert(PassageRow), rows)
+                written += len(rows)
+        return written
+
+    async def recurring_keys(
+        self, site: str, keys: Sequence[str], *, exclude_url: str, min_articles: int = 2
+    ) -> set[str]:
+        """Paragraph keys already seen in at least ``min_articles`` other articles of this site."""
+        if not keys:
+            return set()
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(PassageRow.key)
+                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
+                .where(ArticleRow.site == site, ArticleRow.url != exclude_url, PassageRow.key.in_(set(keys)))
+                .group_by(PassageRow.key)
+                .having(func.count(func.distinct(PassageRow.article_id)) >= min_articles)
+            )
+            return {key for (key,) in result}
+
+    async def recent_fingerprints(
+        self, guild: int | None, *, exclude_url: str, limit: int = 5000
+    ) -> list[tuple[int, int]]:
+        """(article id, fingerprint) of recent originals a new article could duplicate."""
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(ArticleRow.id, ArticleRow.fingerprint)
+                .where(
+                    ArticleRow.fingerprint.is_not(None),
+                    ArticleRow.duplicate_of.is_(None),
+                    ArticleRow.url != exclude_url,
+                    ArticleRow.guild_id.in_({GLOBAL, guild_key(guild)}),
+                )
+                .order_by(ArticleRow.id.desc())
+                .limit(limit)
+            )
+            return [(int(i), int(f)) for i, f in result if f is not None]
+
+    async def iter_articles(self, batch: int = 200) -> AsyncIterator[Article]:
+        """Every article with its paragraphs, in ingest order, a batch at a time."""
+        last = 0
+        while True:
+            async with self._sessions() as session:
+                rows = list(
+                    await session.scalars(
+                        select(ArticleRow).where(ArticleRow.id > last).order_by(ArticleRow.id).limit(batch)
+                    )
+                )
+                if not rows:
+                    return
+                paragraphs: dict[int, list[str]] = {row.id: [] for row in rows}
+                result = await session.execute(
+                    select(PassageRow.article_id, PassageRow.text)
+                    .where(PassageRow.article_id.in_(paragraphs))
+                    .order_by(PassageRow.article_id, PassageRow.position)
+                )
+                for article_id, para in result:
+                    paragraphs[article_id].append(para)
+            for row in rows:
+                yield to_article(row, tuple(paragraphs[row.id]))
+            last = rows[-1].id
+
+    async def max_passage_id(self) -> int:
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.max(PassageRow.id))) or 0)
+
+    async def count_passages(self) -> int:
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(PassageRow)) or 0)
+
+    async def passages_after(self, after_id: int, limit: int) -> list[IndexRow]:
+        """Passages with id > ``after_id`` in id order; near-duplicate articles are left out."""
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(PassageRow.id, PassageRow.text, ArticleRow.guild_id, ArticleRow.id, ArticleRow.title)
+                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
+                .where(PassageRow.id > after_id, ArticleRow.duplicate_of.is_(None))
+                .order_by(PassageRow.id)
+                .limit(limit)
+            )
+            return [IndexRow(pid, txt, guild_of(gid), aid, title) for pid, txt, gid, aid, title in result]
+
+    async def live_passage_ids(self, ids: Sequence[int]) -> set[int]:
+        if not ids:
+            return set()
+        async with self._sessions() as session:
+            result = await session.scalars(select(PassageRow.id).where(PassageRow.id.in_(set(ids))))
+            return set(result)
+
+    async def get_passages(self, ids: Sequence[int]) -> dict[int, Passage]:
+        """Passages by id with their article's citation facts; missing ids are simply absent."""
+        if not ids:
+            return {}
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(PassageRow, ArticleRow)
+                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
+                .where(PassageRow.id.in_(set(ids)))
+            )
+            return {p.id: to_passage(p, a) for p, a in result.tuples()}
+
+    async def article_passages(self, article_id: int) -> list[Passage]:
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(PassageRow, ArticleRow)
+                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
+                .where(PassageRow.article_id == article_id)
+                .order_by(PassageRow.position)
+            )
+            return [to_passage(p, a) for p, a in result.tuples()]
+
+    async def new_articles(
+        self, *, guild: int | None, since: datetime | None, until: datetime, limit: int = 500
+    ) -> list[NewArticle]:
+        """Articles first stored in (since, until], visible to ``guild``, no backfill, no duplicates."""
+        async with self._sessions() as session:
+            query = (
+                select(ArticleRow)
+                .where(
+                    ArticleRow.ingested_at <= until,
+                    ArticleRow.backfill.is_(False),
+                    ArticleRow.duplicate_of.is_(None),
+                    ArticleRow.guild_id.in_({GLOBAL, guild_key(guild)}),
+                )
+                .order_by(ArticleRow.site, ArticleRow.ingested_at)
+                .limit(limit)
+            )
+            if since is not None:
+                query = query.where(ArticleRow.ingested_at > since)
+            rows = list(await session.scalars(query))
+            ledes: dict[int, str] = {}
+            if rows:
+                result = await session.execute(
+                    select(PassageRow.article_id, PassageRow.text, PassageRow.position)
+                    .where(PassageRow.article_id.in_([r.id for r in rows]), PassageRow.position < 3)
+                    .order_by(PassageRow.article_id, PassageRow.position)
+                )
+                for article_id, para, _ in result:
+                    ledes.setdefault(article_id, para)
+            return [NewArticle(to_article(r, ()), ledes.get(r.id, ""), r.ingested_at) for r in rows]
+
+    async def article_count(self, *, guild: int | None = None, include_all: bool = True) -> int:
+        async with self._sessions() as session:
+            query = select(func.count()).select_from(ArticleRow)
+            if not include_all:
+                query = query.where(
+                    or_(ArticleRow.guild_id == GLOBAL, ArticleRow.guild_id == guild_key(guild))
+                )
+            return int(await session.scalar(query) or 0)

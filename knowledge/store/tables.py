@@ -1,0 +1,146 @@
+"""Database rows. They never leave ``store/``: callers get frozen models instead."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+GLOBAL = 0  # guild_id of articles and sources visible to every server (Discord ids are never 0)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite would otherwise hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SourceRow(Base):
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("url", "guild_id", name="uq_sources_url_guild"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    kind: Mapped[str] = mapped_column(String(8))
+    guild_id: Mapped[int] = mapped_column(BigInteger, default=GLOBAL)
+    title: Mapped[str | None] = mapped_column(Text, default=None)
+    etag: Mapped[str | None] = mapped_column(String(512), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(128), default=None)
+    state: Mapped[str] = mapped_column(String(8), default="active")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    backfilled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("url", "guild_id", name="uq_articles_url_guild"),
+        Index("ix_articles_ingested_at", "ingested_at"),
+        Index("ix_articles_site", "site"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    guild_id: Mapped[int] = mapped_column(BigInteger, default=GLOBAL)
+    source: Mapped[str | None] = mapped_column(Text, default=None)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="SET NULL"), default=None, index=True
+    )
+    title: Mapped[str] = mapped_column(Text)
+    site: Mapped[str | None] = mapped_column(String(255), default=None)
+    # ISO 8601 as the publisher gave it: keeps its own offset, and a bare date stays a bare date.
+    published: Mapped[str | None] = mapped_column(String(40), default=None)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), default=None
+    )
+    backfill: Mapped[bool] = mapped_column(Boolean, default=False)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PassageRow(Base):
+    __tablename__ = "passages"
+    # AUTOINCREMENT: ids are never reused, so a search index can follow the table by watermark.
+    __table_args__ = (Index("ix_passages_key", "key"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(String(16))
+
+
+class DigestScheduleRow(Base):
+    __tablename__ = "digest_schedules"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_posted_on: Mapped[date | None] = mapped_column(Date, default=None)
+    last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SettingRow(Base):
+    """Small key/value facts the app keeps between runs (e.g. the synced command hash)."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
