@@ -59,7 +59,7 @@ class ArticleStore:
     _sessions: async_sessionmaker[AsyncSession]
 
     async def _lock_writers(self, session: AsyncSession) -> None:
-        if session.bind.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_ID})
 
     async def save_article(
@@ -252,7 +252,7 @@ class ArticleStore:
                 .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
                 .where(PassageRow.id.in_(set(ids)))
             )
-            return {p.id: to_passage(p, a) for p, a in result.tuples()}
+            return {p.id: to_passage(p, a) for p, a in result}
 
     async def article_passages(self, article_id: int) -> list[Passage]:
         async with self._sessions() as session:
@@ -262,12 +262,12 @@ class ArticleStore:
                 .where(PassageRow.article_id == article_id)
                 .order_by(PassageRow.position)
             )
-            return [to_passage(p, a) for p, a in result.tuples()]
+            return [to_passage(p, a) for p, a in result]
 
     async def new_articles(
-        self, *, guild: int | None, since: datetime | None, until: datetime, limit: int = 500
+        self, *, guild: int | None, since: datetime | None, until: datetime, limit: int = 100
     ) -> list[NewArticle]:
-        """Articles first stored in (since, until], visible to ``guild``, no backfill, no duplicates."""
+        """Newest articles first stored in (since, until] that ``guild`` sees; no backfill or duplicates."""
         async with self._sessions() as session:
             query = (
                 select(ArticleRow)
@@ -277,7 +277,7 @@ class ArticleStore:
                     ArticleRow.duplicate_of.is_(None),
                     ArticleRow.guild_id.in_({GLOBAL, guild_key(guild)}),
                 )
-                .order_by(ArticleRow.site, ArticleRow.ingested_at)
+                .order_by(ArticleRow.ingested_at.desc(), ArticleRow.id.desc())
                 .limit(limit)
             )
             if since is not None:

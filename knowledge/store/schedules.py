@@ -63,15 +63,17 @@ class ScheduleStore:
     async def record_posting(
         self, guild: int, *, for_date: date | None, at: datetime, error: str | None
     ) -> None:
-        """Remember a posted digest (for_date set) or a failed attempt (error set)."""
+        """Remember a posted digest (for_date: the scheduled day it covers) or a failed attempt."""
         async with self._sessions() as session, session.begin():
             row = await session.get(DigestScheduleRow, guild)
             if row is None:
                 return
             row.last_error = error
-            if error is None and for_date is not None:
+            if error is not None:
+                return
+            row.last_posted_at = at
+            if for_date is not None:
                 row.last_posted_on = max(for_date, row.last_posted_on) if row.last_posted_on else for_date
-                row.last_posted_at = at
 
     async def get_state(self, key: str) -> str | None:
         async with self._sessions() as session:

@@ -65,15 +65,12 @@ class SourceStore:
     async def list_sources(self, *, guild: int | None = None, all_guilds: bool = False) -> list[Source]:
         """Sources a server manages (its own and global ones), or every source for the CLI."""
         async with self._sessions() as session:
-            counts = dict(
-                (
-                    await session.execute(
-                        select(ArticleRow.source_id, func.count())
-                        .where(ArticleRow.source_id.is_not(None))
-                        .group_by(ArticleRow.source_id)
-                    )
-                ).tuples()
+            result = await session.execute(
+                select(ArticleRow.source_id, func.count())
+                .where(ArticleRow.source_id.is_not(None))
+                .group_by(ArticleRow.source_id)
             )
+            counts = {source_id: int(n) for source_id, n in result}
             query = select(SourceRow).order_by(SourceRow.id)
             if not all_guilds:
                 query = query.where(or_(SourceRow.guild_id == GLOBAL, SourceRow.guild_id == guild_key(guild)))
