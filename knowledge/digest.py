@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from knowledge.errors import InvalidInput
 from knowledge.models import Digest, DigestItem, DigestSchedule
+from knowledge.search.sentences import split_sentences
 from knowledge.store import NewArticle
 
 log = logging.getLogger(__name__)
 
 CATCH_UP = timedelta(hours=12)
 _TIME = re.compile(r"^\s*([01]?\d|2[0-3])[:.h]([0-5]\d)\s*$")
-_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]?(?=\s+[\"“‘(\[]?[A-Z0-9])")
 
 
 def parse_time(value: str) -> str:
@@ -66,8 +66,8 @@ def due_date(schedule: DigestSchedule, now: datetime) -> date | None:
 def first_sentence(paragraph: str, limit: int = 300) -> str:
     """The lede's opening sentence, cut at a word boundary if it runs long."""
     text = " ".join(paragraph.split())
-    end = _SENTENCE_END.search(text)
-    sentence = text[: end.end()] if end else text
+    sentences = split_sentences(text)
+    sentence = sentences[0] if sentences else ""
     if len(sentence) <= limit:
         return sentence
     return sentence[: limit - 1].rsplit(" ", 1)[0] + "…"

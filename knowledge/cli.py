@@ -1,0 +1,293 @@
+"""The ``newsdesk`` command: ingest, ask, search, export, digest, sources, poll, run, db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from knowledge.config import Settings
+from knowledge.errors import InvalidInput, NewsdeskError
+from knowledge.models import Answer, IngestResult, SearchOptions
+from knowledge.service import Knowledge
+from knowledge.store import Store
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+def _emit(obj: dict[str, Any], out: TextIO = sys.stdout) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _parse_iso(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date or time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    failed = False
+    async with await Knowledge.open(settings) as kb:
+        for source in args.sources:
+            for result in await kb.ingest(source, url=args.url, guild=args.guild):
+                failed |= result.status == "failed"
+                _print_ingest(result, as_json=args.json)
+    return 1 if failed else 0
+
+
+def _print_ingest(result: IngestResult, *, as_json: bool) -> None:
+    if as_json:
+        _emit(result.to_json())
+    elif result.status == "failed":
+        print(f"failed     {result.source}: {result.error}", file=sys.stderr)
+    else:
+        print(f"{result.status:<10} {result.source} ({result.articles} articles, {result.passages} passages)")
+
+
+def _read_questions(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read the questions file ({error.strerror or error}).") from None
+    questions = []
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("{"):
+            try:
+                record = json.loads(stripped)
+            except json.JSONDecodeError:
+                raise InvalidInput(f"{path}:{number}: not valid JSON.") from None
+            if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+                raise InvalidInput(f'{path}:{number}: a JSON line needs a "question" string.')
+            questions.append(record["question"])
+        else:
+            questions.append(stripped)
+    return questions
+
+
+async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if (args.question is None) == (args.questions is None):
+        raise InvalidInput("Give either a QUESTION or --questions FILE.")
+    questions = [args.question] if args.question is not None else _read_questions(Path(args.questions))
+    status = 0
+    async with await Knowledge.open(settings) as kb:
+        for question in questions:
+            try:
+                answer = await kb.ask(question, guild=args.guild)
+            except InvalidInput as error:
+                if args.questions is None:
+                    raise
+                status = 1
+                answer = Answer(question, None, None, None, None, None, None, 0.0, True)
+                log.warning("%s", error)
+            _print_answer(answer, as_json=args.json)
+    return status
+
+
+def _print_answer(answer: Answer, *, as_json: bool) -> None:
+    if as_json:
+        _emit(answer.to_json())
+        return
+    if answer.abstained:
+        print("I couldn't find that in the coverage I have.")
+        for alt in answer.alternatives[:3]:
+            print(f"  maybe: {alt.quote} ({alt.title}, {alt.url})")
+        return
+    quote = answer.quote or ""
+    if answer.span:
+        start, end = answer.span
+        quote = f"{quote[:start]}**{quote[start:end]}**{quote[end:]}"
+    print(f"“{quote}”")
+    date = f", {answer.published.date().isoformat()}" if answer.published else ""
+    print(f"— {answer.title}{date}\n  {answer.url}\n  (confidence {answer.score:.2f})")
+
+
+async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    async with await Knowledge.open(settings) as kb:
+        hits = await kb.search(args.query, SearchOptions(limit=args.limit), guild=args.guild)
+    for rank, hit in enumerate(hits, 1):
+        if args.json:
+            _emit(hit.to_json())
+        else:
+            print(f"{rank}. [{hit.score:.2f}] {hit.passage.title} — {hit.passage.url}\n   {hit.passage.text}")
+    if not hits and not args.json:
+        print("No passages match.")
+    return 0
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    async with await Knowledge.open(settings) as kb:
+        async for article in kb.export():
+            if args.json:
+                _emit(article.to_json())
+            else:
+                print(f"{article.url}\t{article.title}\t{len(article.paragraphs)} paragraphs")
+    return 0
+
+
+async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    since = args.since or datetime.now(UTC) - timedelta(days=1)
+    async with await Knowledge.open(settings) as kb:
+        digest = await kb.digest(guild=args.guild, since=since)
+    if args.json:
+        _emit(digest.to_json())
+        return 0
+    if not digest.items:
+        print(f"Nothing new since {since.isoformat()}.")
+    for site, items in digest.by_site().items():
+        print(site)
+        for item in items:
+            print(f"  • {item.title} — {item.url}\n    {item.lede}")
+    return 0
+
+
+async def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    async with await Knowledge.open(settings) as kb:
+        if args.action == "add":
+            source, results = await kb.add_source(args.url, guild=args.guild)
+            articles = sum(r.articles for r in results)
+            print(f"added source {source.id}: {source.kind} {source.url} ({articles} articles)")
+            return 1 if any(r.status == "failed" for r in results) else 0
+        if args.action == "remove":
+            source = await kb.remove_source(args.id, any_guild=True)
+            print(f"removed source {source.id}: {source.url}")
+            return 0
+        sources = await kb.list_sources(all_guilds=True)
+    for source in sources:
+        if args.json:
+            _emit(source.to_json())
+            continue
+        seen = source.last_success.isoformat(timespec="minutes") if source.last_success else "never"
+        scope = f"guild {source.guild}" if source.guild else "global"
+        print(f"{source.id:>4}  {source.state:<7} {source.kind:<5} {scope:<24} last ok {seen}  {source.url}")
+        if source.last_error:
+            print(f"      last error: {source.last_error}")
+    if not sources and not args.json:
+        print("No sources yet. Add one with: newsdesk sources add URL")
+    return 0
+
+
+async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    async with await Knowledge.open(settings) as kb:
+        results = await kb.poll_due()
+    for result in results:
+        _print_ingest(result, as_json=False)
+    if not results:
+        print("No source is due.")
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
+async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    store = await Store.open(settings.database_url)
+    await store.close()
+    print("database is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description="Answer questions about news coverage.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser("ingest", help="store articles from files, directories, pages or feeds")
+    ingest.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="URL, .html/.txt/.xml/.json file, or directory"
+    )
+    ingest.add_argument("--url", help="canonical link of a local file")
+    ingest.add_argument("--guild", type=int, help="Discord server the articles belong to (default: all)")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per source")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    ask = sub.add_parser("ask", help="answer a question with a quote and a link")
+    ask.add_argument("question", nargs="?", metavar="QUESTION")
+    ask.add_argument(
+        "--questions", metavar="FILE", help="one question per line, or JSONL with a question field"
+    )
+    ask.add_argument("--guild", type=int, help="answer as this Discord server sees the archive")
+    ask.add_argument("--json", action="store_true", help="one JSON answer per line")
+    ask.set_defaults(handler=cmd_ask)
+
+    search = sub.add_parser("search", help="ranked passages for a query")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--limit", type=int, default=5, help="how many passages (default 5)")
+    search.add_argument("--guild", type=int, help="search as this Discord server sees the archive")
+    search.add_argument("--json", action="store_true", help="one JSON object per passage")
+    search.set_defaults(handler=cmd_search)
+
+    export = sub.add_parser("export", help="every stored article")
+    export.add_argument("--json", action="store_true", help="one JSON object per article")
+    export.set_defaults(handler=cmd_export)
+
+    digest = sub.add_parser("digest", help="the digest that would be posted now")
+    digest.add_argument("--since", type=_parse_iso, help="ISO 8601 start (default: 24 hours ago)")
+    digest.add_argument("--guild", type=int, help="as this Discord server would see it")
+    digest.add_argument("--json", action="store_true", help="print the digest as JSON")
+    digest.set_defaults(handler=cmd_digest)
+
+    sources = sub.add_parser("sources", help="feeds and pages polled for new articles")
+    actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add a feed or page and ingest it now")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--guild", type=int, help="Discord server the source belongs to (default: all)")
+    listing = actions.add_parser("list", help="every source with its state and last error")
+    listing.add_argument("--json", action="store_true", help="one JSON object per source")
+    remove = actions.add_parser("remove", help="stop polling a source (its articles stay)")
+    remove.add_argument("id", type=int, metavar="ID")
+    sources.set_defaults(handler=cmd_sources)
+
+    poll = sub.add_parser("poll", help="poll every due source once")
+    poll.set_defaults(handler=cmd_poll)
+
+    run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.set_defaults(handler=None)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    db_actions.add_parser("upgrade", help="apply database migrations")
+    db.set_defaults(handler=cmd_db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "run":
+        from bot.__main__ import main as run_bot  # the Discord front end is only imported to run it
+
+        return run_bot()
+    handler: Handler = args.handler
+    try:
+        settings = Settings()
+        return asyncio.run(handler(args, settings))
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        print(f"newsdesk: invalid configuration: {problems}", file=sys.stderr)
+        return 2
+    except NewsdeskError as error:
+        print(f"newsdesk: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""Knowledge: the one facade the bot, the CLI and the benchmarks call."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+
+from knowledge import digest as digests
+from knowledge.answer import answer_question
+from knowledge.config import Settings
+from knowledge.errors import InvalidInput, NewsdeskError, QuestionTooLong, SourceError
+from knowledge.files import LocalDocument, expand, read_document
+from knowledge.ingest.dedupe import fingerprint, is_near_duplicate
+from knowledge.ingest.extract import decode_html, extract_html, extract_text, paragraph_key
+from knowledge.ingest.feeds import entry_article, parse_feed
+from knowledge.ingest.fetch import Fetcher, Resolver
+from knowledge.ingest.urls import canonical_url
+from knowledge.models import (
+    Answer,
+    Article,
+    Digest,
+    DigestSchedule,
+    IngestResult,
+    IngestStatus,
+    SearchHit,
+    SearchOptions,
+    Source,
+    Turn,
+)
+from knowledge.poller import Poller
+from knowledge.search.engine import SearchEngine
+from knowledge.store import Store, sqlite_path
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+FIRST_DIGEST_LIMIT = 50
+
+
+def default_index_dir(settings: Settings) -> Path | None:
+    """Where the derived search index lives: next to a SQLite file, else a per-database cache."""
+    if settings.index_dir is not None:
+        return settings.index_dir
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        return None if path is None else path.with_name(path.name + ".index")
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return Path.home() / ".cache" / "newsdesk" / f"index-{digest}"
+
+
+def check_question(question: str) -> str:
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise InvalidInput("Please type a question.")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise QuestionTooLong(len(cleaned), MAX_QUESTION_CHARS)
+    return cleaned
+
+
+class Knowledge:
+    """Ingest, ask, search and digest over one database, one HTTP session and one search index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        http: aiohttp.ClientSession,
+        *,
+        resolver: Resolver | None = None,
+        owns_http: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.http = http
+        self._owns_http = owns_http
+        self.engine = SearchEngine(store, default_index_dir(settings))
+        self.fetcher = Fetcher(http, allowed_hosts=settings.allowed_hosts, resolver=resolver)
+        self.poller = Poller(
+            store=store,
+            fetcher=self.fetcher,
+            save=self.store_article,
+            interval=timedelta(minutes=settings.poll_minutes),
+        )
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        http: aiohttp.ClientSession | None = None,
+        resolver: Resolver | None = None,
+    ) -> Knowledge:
+        """Connect to the database (migrating it) and prepare fetching and search."""
+        store = await Store.open(settings.database_url)
+        owns_http = http is None
+        session = http or aiohttp.ClientSession()
+        return cls(settings, store, session, resolver=resolver, owns_http=owns_http)
+
+    async def close(self) -> None:
+        self.engine.close()
+        if self._owns_http:
+            await self.http.close()
+        await self.store.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # -- ingest -----------------------------------------------------------------------------------
+
+    async def ingest(
+        self, source: str, *, url: str | None = None, guild: int | None = None
+    ) -> list[IngestResult]:
+        """Ingest a URL (article or feed), a file, or every file of a directory; one result each."""
+        if source.startswith(("http://", "https://")):
+            return [await self.poller.ingest_url(source, guild=guild)]
+        paths = list(expand(source))
+        if url is not None and len(paths) != 1:
+            return [
+                IngestResult(
+                    source, "failed", error="--url names the link of a single file, not a directory."
+                )
+            ]
+        if not paths:
+            return [IngestResult(source, "failed", error=f"{source}: the directory holds no files.")]
+        return [await self._ingest_file(path, url=url, guild=guild) for path in paths]
+
+    async def _ingest_file(self, path: Path, *, url: str | None, guild: int | None) -> IngestResult:
+        name = str(path.resolve()) if path.exists() else str(path)
+        try:
+            document = read_document(path)
+            articles = self._articles_from(document, url=url, guild=guild, source=name)
+            results = [await self.store_article(article) for article in articles]
+        except NewsdeskError as error:
+            return IngestResult(name, "failed", error=str(error))
+        return _combine(name, results)
+
+    def _articles_from(
+        self, document: LocalDocument, *, url: str | None, guild: int | None, source: str
+    ) -> list[Article]:
+        fallback = url or document.path.resolve().as_uri()
+        if document.kind == "html":
+            article = extract_html(document.data, url=url)
+            return [_with(article, url=article.url or fallback, guild=guild, source=source)]
+        if document.kind == "text":
+            article = extract_text(decode_html(document.data), url=fallback)
+            return [_with(article, url=fallback, guild=guild, source=source)]
+        feed = parse_feed(document.data)
+        articles = [entry_article(entry, feed=feed) for entry in feed.entries]
+        usable = [_with(a, guild=guild, source=source) for a in articles if a is not None]
+        if not usable:
+            raise SourceError(f"{document.path}: the feed has no entries with text.")
+        return usable
+
+    async def store_article(
+        self, article: Article, *, source_id: int | None = None, backfill: bool = False
+    ) -> IngestResult:
+        """Store one article: canonical URL, site-wide boilerplate dropped, near-duplicates marked."""
+        if article.url.startswith(("http://", "https://")):
+            article = _with(article, url=canonical_url(article.url))
+        keys = [paragraph_key(p) for p in article.paragraphs]
+        if article.site:
+            recurring = await self.store.recurring_keys(article.site, keys, exclude_url=article.url)
+            kept = [(p, k) for p, k in zip(article.paragraphs, keys, strict=True) if k not in recurring]
+            if kept and len(kept) < len(keys):
+                article = _with(article, paragraphs=tuple(p for p, _ in kept))
+                keys = [k for _, k in kept]
+        if not article.paragraphs:
+            return IngestResult(article.source or article.url, "failed", error="The article has no text.")
+        print_ = fingerprint(article.paragraphs)
+        duplicate_of = None
+        for other_id, other_print in await self.store.recent_fingerprints(
+            article.guild, exclude_url=article.url
+        ):
+            if is_near_duplicate(print_, other_print):
+                duplicate_of = other_id
+                break
+        outcome = await self.store.save_article(
+            article,
+            keys,
+            fingerprint=print_,
+            duplicate_of=duplicate_of,
+            source_id=source_id,
+            backfill=backfill,
+        )
+        log.info("%s %s (%d passages)", outcome.status, article.url, outcome.passages)
+        return IngestResult(article.source or article.url, outcome.status, 1, outcome.passages)
+
+    def export(self) -> AsyncIterator[Article]:
+        return self.store.iter_articles()
+
+    # -- questions --------------------------------------------------------------------------------
+
+    async def ask(self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()) -> Answer:
+        """Answer with the best sentence in the archive, or abstain when unsure."""
+        cleaned = check_question(question)
+        return await answer_question(self.engine, cleaned, guild=guild, context=context)
+
+    async def search(
+        self, query: str, options: SearchOptions | None = None, *, guild: int | None = None
+    ) -> list[SearchHit]:
+        options = options or SearchOptions()
+        cleaned = check_question(query)
+        if options.limit < 1 or options.limit > 100:
+            raise InvalidInput("The number of results must be between 1 and 100.")
+        return await self.engine.search(cleaned, options, guild=guild)
+
+    # -- sources ----------------------------------------------------------------------------------
+
+    async def add_source(self, url: str, *, guild: int | None = None) -> tuple[Source, list[IngestResult]]:
+        """Register a feed or page and ingest what it holds now."""
+        return await self.poller.add_source(url, guild=guild)
+
+    async def list_sources(self, *, guild: int | None = None, all_guilds: bool = False) -> list[Source]:
+        return await self.store.list_sources(guild=guild, all_guilds=all_guilds)
+
+    async def remove_source(
+        self, source_id: int, *, guild: int | None = None, any_guild: bool = False
+    ) -> Source:
+        return await self.store.remove_source(source_id, guild=guild, any_guild=any_guild)
+
+    async def poll_due(self) -> list[IngestResult]:
+        """Poll every source that is due once."""
+        return await self.poller.poll_due()
+
+    # -- digest -----------------------------------------------------------------------------------
+
+    async def digest(
+        self, *, guild: int | None = None, since: datetime | None = None, limit: int = FIRST_DIGEST_LIMIT
+    ) -> Digest:
+        """Articles that arrived after ``since`` (all recent ones when None), newest first."""
+        until = datetime.now(UTC)
+        articles = await self.store.new_articles(guild=guild, since=since, until=until, limit=limit)
+        return digests.build_digest(articles, since=since, until=until)
+
+    async def guild_digest(self, guild: int) -> Digest:
+        """The digest a server would get now: what is new since its last digest."""
+        schedule = await self.store.get_schedule(guild)
+        since = schedule.last_posted_at if schedule else None
+        return await self.digest(guild=guild, since=since)
+
+    async def set_digest(self, guild: int, channel_id: int, time: str, timezone: str) -> DigestSchedule:
+        hhmm = digests.parse_time(time)
+        zone = digests.parse_timezone(timezone)
+        return await self.store.set_schedule(guild, channel_id, hhmm, zone.key)
+
+    async def disable_digest(self, guild: int) -> bool:
+        return await self.store.disable_schedule(guild)
+
+    async def get_digest(self, guild: int) -> DigestSchedule | None:
+        return await self.store.get_schedule(guild)
+
+    async def due_digests(self, now: datetime) -> list[tuple[DigestSchedule, date]]:
+        """Schedules whose digest should be posted now, with the local day each one is for."""
+        due = []
+        for schedule in await self.store.enabled_schedules():
+            day = digests.due_date(schedule, now)
+            if day is not None:
+                due.append((schedule, day))
+        return due
+
+    async def record_digest(
+        self, guild: int, *, for_date: date | None, at: datetime, error: str | None = None
+    ) -> None:
+        await self.store.record_posting(guild, for_date=for_date, at=at, error=error)
+
+
+def _with(article: Article, **changes: object) -> Article:
+    return replace(article, **changes)  # type: ignore[arg-type]
+
+
+def _combine(source: str, results: list[IngestResult]) -> IngestResult:
+    """One line per source: the strongest status and the totals of its articles."""
+    failed = [r for r in results if r.status == "failed"]
+    stored = [r for r in results if r.status != "failed"]
+    if not stored:
+        error = failed[0].error if failed else "nothing to store"
+        return IngestResult(source, "failed", error=error)
+    status: IngestStatus = "unchanged"
+    if any(r.status == "added" for r in stored):
+        status = "added"
+    elif any(r.status == "updated" for r in stored):
+        status = "updated"
+    return IngestResult(source, status, sum(r.articles for r in stored), sum(r.passages for r in stored))
