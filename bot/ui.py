@@ -1,0 +1,381 @@
+"""Answers, search results and digests rendered as Discord embeds and views, within Discord's limits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+
+from knowledge.models import Alternative, Answer, Digest, DigestItem, SearchHit
+
+log = logging.getLogger(__name__)
+
+# Discord's documented limits (characters unless noted).
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+MESSAGE_EMBED_TOTAL = 6000
+EMBEDS_PER_MESSAGE = 10
+BUTTON_LABEL_LIMIT = 80
+
+NO_MENTIONS = discord.AllowedMentions.none()
+BRAND = discord.Colour.from_rgb(44, 110, 180)
+MUTED = discord.Colour.light_grey()
+ELLIPSIS = "…"
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)].rstrip()
+    # never leave a dangling escape backslash that would swallow the ellipsis
+    while cut.endswith("\\"):
+        cut = cut[:-1]
+    return cut + ELLIPSIS
+
+
+def safe(text: str) -> str:
+    """Escape Discord markdown and neutralise mentions in text that came from a web page."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def link(title: str, url: str, limit: int = 200) -> str:
+    """A masked link whose text cannot break out of the brackets."""
+    text = clip(safe(" ".join(title.split())), limit).replace("[", "(").replace("]", ")")
+    target = url.replace(" ", "%20").replace(")", "%29").replace("(", "%28")
+    return f"[{text or 'link'}]({target})"
+
+
+def timestamp(when: datetime, style: str = "D") -> str:
+    """A Discord timestamp that each reader sees in their own time zone."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def confidence_hint(score: float) -> str:
+    """Plain words for how sure the answer is."""
+    if score >= 0.7:
+        return "high confidence"
+    if score >= 0.4:
+        return "medium confidence"
+    return "low confidence: check the source"
+
+
+def highlight(quote: str, span: tuple[int, int] | None, limit: int) -> str:
+    """Escape ``quote`` and bold the answer span, trimming around the span to fit ``limit``."""
+    if span is None or not (0 <= span[0] < span[1] <= len(quote)):
+        return clip(safe(quote), limit)
+    start, end = span
+    before, middle, after = safe(quote[:start]), safe(quote[start:end]), safe(quote[end:])
+    middle = clip(middle, max(limit // 2, 1))
+    room = limit - len(middle) - 4
+    if len(before) + len(after) > room:
+        keep_before = min(len(before), max(room // 2, room - len(after)))
+        keep_after = room - keep_before
+        if len(before) > keep_before:
+            before = ELLIPSIS + before[len(before) - keep_before + 1 :].lstrip("\\")
+        after = clip(after, keep_after) if keep_after > 0 else ""
+    return f"{before}**{middle}**{after}"
+
+
+def blockquote(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines() or [""])
+
+
+def plain_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------------------------- answers
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    """The embed for a confident answer: quote with the span in bold, linked title, site, date, confidence."""
+    quote = plain_line(answer.quote or answer.passage or "")
+    description = blockquote(highlight(quote, answer.span, DESCRIPTION_LIMIT - 200))
+    embed = discord.Embed(
+        title=clip(safe(answer.title or answer.url or "Source"), TITLE_LIMIT),
+        url=answer.url or None,
+        description=clip(description, DESCRIPTION_LIMIT),
+        colour=BRAND,
+    )
+    if answer.answer:
+        embed.add_field(name="Answer", value=clip(safe(answer.answer), FIELD_VALUE_LIMIT), inline=True)
+    if answer.site:
+        embed.add_field(name="Site", value=clip(safe(answer.site), FIELD_VALUE_LIMIT), inline=True)
+    if answer.published:
+        embed.add_field(name="Published", value=timestamp(answer.published), inline=True)
+    embed.set_footer(text=clip(f"{confidence_hint(answer.score)} · score {answer.score:.2f}", FOOTER_LIMIT))
+    return embed
+
+
+def abstention_embed(answer: Answer) -> discord.Embed:
+    """Kind words when no stored passage answers the question; near misses sit behind a button."""
+    lines = [
+        "I couldn't find an answer to that in the coverage I have, and I'd rather not guess.",
+        "Try different words, or ask a server admin to add a source with `/sources add`.",
+    ]
+    if answer.alternatives:
+        lines.append("Press **Closest matches** to see the passages that came nearest.")
+    embed = discord.Embed(title="No answer found", description="\n".join(lines), colour=MUTED)
+    embed.set_footer(text=clip(f"Question: {plain_line(answer.question)}", FOOTER_LIMIT))
+    return embed
+
+
+def alternatives_embed(alternatives: Sequence[Alternative], *, title: str = "Sources") -> discord.Embed:
+    """Runner-up passages, each linked to its article."""
+    embed = discord.Embed(title=title, colour=BRAND)
+    parts: list[str] = []
+    used = 0
+    for alt in alternatives:
+        quote = blockquote(clip(safe(plain_line(alt.quote)), 600))
+        part = f"**{link(alt.title or alt.url, alt.url)}** · {alt.score:.2f}\n{quote}"
+        if used + len(part) + 2 > DESCRIPTION_LIMIT:
+            break
+        parts.append(part)
+        used += len(part) + 2
+    embed.description = "\n\n".join(parts) or "No other passages came close."
+    return embed
+
+
+class SourcesView(discord.ui.View):
+    """A button under an answer that shows the runner-up passages to whoever presses it (ephemeral)."""
+
+    def __init__(
+        self, alternatives: Sequence[Alternative], *, label: str = "Sources", timeout: float = 900
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self.alternatives = tuple(alternatives)
+        self.message: discord.Message | discord.WebhookMessage | None = None
+        self.show.label = clip(label, BUTTON_LABEL_LIMIT)
+
+    @discord.ui.button(label="Sources", style=discord.ButtonStyle.secondary)
+    async def show(self, interaction: discord.Interaction, button: discord.ui.Button[SourcesView]) -> None:
+        await interaction.response.send_message(
+            embed=alternatives_embed(self.alternatives, title=button.label or "Sources"),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    async def on_timeout(self) -> None:
+        await disable(self)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await forward_error(interaction, error)
+
+
+def answer_message(answer: Answer) -> tuple[discord.Embed, SourcesView | None]:
+    """The embed and (when there are runner-ups) the button view for an answer."""
+    if answer.abstained:
+        view = SourcesView(answer.alternatives, label="Closest matches") if answer.alternatives else None
+        return abstention_embed(answer), view
+    return answer_embed(answer), SourcesView(answer.alternatives) if answer.alternatives else None
+
+
+# --------------------------------------------------------------------------------------------- search
+
+SEARCH_PAGE_SIZE = 3
+
+
+def search_pages(
+    query: str, hits: Sequence[SearchHit], *, page_size: int = SEARCH_PAGE_SIZE
+) -> list[discord.Embed]:
+    """Search results as one embed per page."""
+    title = clip(f"Search: {plain_line(query)}", TITLE_LIMIT)
+    if not hits:
+        return [discord.Embed(title=title, description="Nothing in the coverage matches that.", colour=MUTED)]
+    pages: list[discord.Embed] = []
+    total = (len(hits) + page_size - 1) // page_size
+    per_hit = (DESCRIPTION_LIMIT - 100) // page_size
+    for number, first in enumerate(range(0, len(hits), page_size), start=1):
+        parts = []
+        for rank, hit in enumerate(hits[first : first + page_size], start=first + 1):
+            p = hit.passage
+            head = f"**{rank}. {link(p.title or p.url, p.url, 150)}** · {hit.score:.2f}"
+            if p.published:
+                head += f" · {timestamp(p.published)}"
+            body = blockquote(clip(safe(plain_line(p.text)), max(per_hit - len(head) - 10, 50)))
+            parts.append(f"{head}\n{body}")
+        embed = discord.Embed(
+            title=title, description=clip("\n\n".join(parts), DESCRIPTION_LIMIT), colour=BRAND
+        )
+        embed.set_footer(text=f"Page {number}/{total} · {len(hits)} passages")
+        pages.append(embed)
+    return pages
+
+
+class Paginator(discord.ui.View):
+    """Previous/next buttons that only the person who searched can press; disabled on timeout."""
+
+    def __init__(self, owner_id: int, pages: Sequence[discord.Embed], *, timeout: float = 300) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.pages = list(pages)
+        self.index = 0
+        self.message: discord.Message | discord.WebhookMessage | None = None
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.pages) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "Only the person who searched can turn these pages; run `/search` yourself to browse.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        return False
+
+    async def _show(self, interaction: discord.Interaction) -> None:
+        self._sync_buttons()
+        await interaction.response.edit_message(
+            embed=self.pages[self.index], view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Paginator]) -> None:
+        self.index = max(self.index - 1, 0)
+        await self._show(interaction)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Paginator]) -> None:
+        self.index = min(self.index + 1, len(self.pages) - 1)
+        await self._show(interaction)
+
+    async def on_timeout(self) -> None:
+        await disable(self)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await forward_error(interaction, error)
+
+
+async def disable(view: SourcesView | Paginator) -> None:
+    """Grey out a timed-out view's buttons on its message (best effort)."""
+    for item in view.children:
+        if isinstance(item, discord.ui.Button):
+            item.disabled = True
+    if view.message is None:
+        return
+    try:
+        await view.message.edit(view=view, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.debug("could not disable view on message %s: %s", view.message.id, exc)
+
+
+async def forward_error(interaction: discord.Interaction, error: Exception) -> None:
+    """Send a view's error to the one app-command error handler."""
+    tree = getattr(interaction.client, "tree", None)
+    if tree is None:
+        log.error("unhandled view error", exc_info=error)
+        return
+    await tree.on_error(interaction, error)
+
+
+# --------------------------------------------------------------------------------------------- digest
+
+
+def _item_line(item: DigestItem) -> str:
+    lede = first_sentence(plain_line(item.lede))
+    line = f"**{link(item.title or item.url, item.url, 200)}**"
+    if lede:
+        line += f"\n{clip(safe(lede), 300)}"
+    return line
+
+
+def first_sentence(text: str) -> str:
+    """The lede's first sentence (a digest shows one line per article)."""
+    for stop in (". ", "! ", "? "):
+        at = text.find(stop)
+        if at >= 40:
+            text = text[: at + 1]
+            break
+    return text
+
+
+def digest_embeds(digest: Digest) -> list[discord.Embed]:
+    """One embed per site (more when a site's list overflows one description)."""
+    embeds: list[discord.Embed] = []
+    for site, items in digest.by_site().items():
+        name = clip(safe(site), TITLE_LIMIT - 12)
+        chunk: list[str] = []
+        size = 0
+        for item in items:
+            line = _item_line(item)
+            if chunk and size + len(line) + 2 > DESCRIPTION_LIMIT:
+                embeds.append(discord.Embed(title=name, description="\n\n".join(chunk), colour=BRAND))
+                name = clip(f"{safe(site)} (cont.)", TITLE_LIMIT)
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line) + 2
+        if chunk:
+            embeds.append(discord.Embed(title=name, description="\n\n".join(chunk), colour=BRAND))
+    return embeds
+
+
+def pack_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Group embeds into messages of at most 10 embeds and 6,000 characters."""
+    messages: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        length = len(embed)
+        if current and (len(current) >= EMBEDS_PER_MESSAGE or size + length > MESSAGE_EMBED_TOTAL):
+            messages.append(current)
+            current, size = [], 0
+        current.append(embed)
+        size += length
+    if current:
+        messages.append(current)
+    return messages
+
+
+def digest_messages(digest: Digest, *, heading: str = "Daily digest") -> list[dict[str, Any]]:
+    """The digest as keyword arguments for successive ``send`` calls (content + embeds)."""
+    count = len(digest.items)
+    noun = "article" if count == 1 else "articles"
+    batches = pack_embeds(digest_embeds(digest))
+    messages: list[dict[str, Any]] = []
+    for number, embeds in enumerate(batches):
+        content = clip(f"📰 **{heading}**: {count} new {noun}", CONTENT_LIMIT) if number == 0 else None
+        messages.append({"content": content, "embeds": embeds, "allowed_mentions": NO_MENTIONS})
+    return messages
+
+
+# --------------------------------------------------------------------------------------------- replies
+
+
+async def think(interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
+    """Acknowledge now (Discord wants an answer within 3 s) and show "thinking…" until we reply."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        interaction.extras["placeholder"] = True
+
+
+async def reply(
+    interaction: discord.Interaction, **kwargs: Any
+) -> discord.InteractionMessage | discord.WebhookMessage | None:
+    """Reply to an interaction whether or not it was deferred; returns the message when it can."""
+    kwargs.setdefault("allowed_mentions", NO_MENTIONS)
+    if kwargs.get("view") is None:
+        kwargs.pop("view", None)
+    if not interaction.response.is_done():
+        await interaction.response.send_message(**kwargs)
+        return await interaction.original_response() if "view" in kwargs else None
+    interaction.extras["placeholder"] = False
+    return await interaction.followup.send(wait=True, **kwargs)
