@@ -26,6 +26,8 @@ EMBEDS_PER_MESSAGE = 10
 BUTTON_LABEL_LIMIT = 80
 
 NO_MENTIONS = discord.AllowedMentions.none()
+SOURCES_TIMEOUT = 900.0  # seconds a "Sources" button stays usable
+PAGES_TIMEOUT = 300.0  # seconds search pages can be turned
 BRAND = discord.Colour.from_rgb(44, 110, 180)
 MUTED = discord.Colour.light_grey()
 ELLIPSIS = "…"
@@ -151,9 +153,9 @@ class SourcesView(discord.ui.View):
     """A button under an answer that shows the runner-up passages to whoever presses it (ephemeral)."""
 
     def __init__(
-        self, alternatives: Sequence[Alternative], *, label: str = "Sources", timeout: float = 900
+        self, alternatives: Sequence[Alternative], *, label: str = "Sources", timeout: float | None = None
     ) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=SOURCES_TIMEOUT if timeout is None else timeout)
         self.alternatives = tuple(alternatives)
         self.message: discord.Message | discord.WebhookMessage | None = None
         self.show.label = clip(label, BUTTON_LABEL_LIMIT)
@@ -218,8 +220,10 @@ def search_pages(
 class Paginator(discord.ui.View):
     """Previous/next buttons that only the person who searched can press; disabled on timeout."""
 
-    def __init__(self, owner_id: int, pages: Sequence[discord.Embed], *, timeout: float = 300) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(
+        self, owner_id: int, pages: Sequence[discord.Embed], *, timeout: float | None = None
+    ) -> None:
+        super().__init__(timeout=PAGES_TIMEOUT if timeout is None else timeout)
         self.owner_id = owner_id
         self.pages = list(pages)
         self.index = 0
