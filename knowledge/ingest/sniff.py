@@ -30,6 +30,9 @@ XML_TYPES = frozenset(
         "application/rss",
     }
 )
+FEED_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/x-rss+xml"}
+)
 JSON_TYPES = frozenset({"application/feed+json", "application/json", "text/json", "application/x-json"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown"})
 UNKNOWN_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/unknown"})
@@ -95,6 +98,8 @@ def sniff_kind(content_type: str, body: bytes) -> Kind:
             return "feed"
         if _HTML_ROOT.search(head):
             return "html"
+        if content_type in FEED_TYPES:  # declared a feed: let the feed parser say what is wrong
+            return "feed"
         raise UnsupportedContent(
             f"not an article or a feed: the link serves XML ({content_type}) with no feed in it"
         )
