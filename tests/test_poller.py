@@ -399,3 +399,78 @@ def test_backoff_delay_grows_and_is_capped() -> None:
     assert timedelta(minutes=7.5) <= steps[0] <= base
     assert steps[1] >= timedelta(minutes=15) and steps[2] >= timedelta(minutes=30)
     assert all(s <= cap for s in steps) and steps[4] >= cap / 2
+
+
+# -- with the real SQLite store and the real extractor -------------------------------------------------
+
+
+def article_page(title: str, topic: str) -> str:
+    paras = "".join(
+        f"<p>{topic.capitalize()} was the talk of the harbour town on day {i}, as residents gathered at "
+        f"the quay to discuss what the change would mean for fishing, ferries and the winter season.</p>"
+        for i in range(1, 4)
+    )
+    return (
+        f"<!doctype html><html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>{title}</h1>{paras}</article><footer>Copyright Gazette</footer></body></html>"
+    )
+
+
+async def test_real_store_and_extractor_restart(world: World, tmp_path: Any) -> None:
+    from knowledge.ingest.dedupe import fingerprint
+    from knowledge.ingest.extract import paragraph_key
+    from knowledge.poller import extract_page
+    from knowledge.store import Store
+
+    w = world
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'news.db'}")
+    try:
+
+        async def save(
+            article: Article, *, source_id: int | None = None, backfill: bool = False
+        ) -> IngestResult:
+            article = replace(article, url=canonical_url(article.url))
+            keys = [paragraph_key(p) for p in article.paragraphs]
+            outcome = await store.save_article(
+                article,
+                keys,
+                fingerprint=fingerprint(article.paragraphs),
+                source_id=source_id,
+                backfill=backfill,
+            )
+            return IngestResult(article.url, outcome.status, 1, outcome.passages)
+
+        def make(clock: Clock) -> Poller:
+            return Poller(
+                store=store,
+                fetcher=w.fetcher,
+                save=save,
+                interval=INTERVAL,
+                clock=clock,
+                extract=extract_page,
+            )
+
+        w.site.pages["/a/one"] = article_page("Ferry timetable changes", "the new ferry timetable")
+        w.site.feeds["/feed.xml"] = [("Ferry timetable changes", f"{w.base}/a/one?utm_source=x", "summary")]
+        source, (result,) = await make(w.clock).add_source(f"{w.base}/feed.xml", guild=5)
+        assert result.status == "added" and source.backfilled and source.etag and source.articles == 1
+
+        w.site.pages["/a/two"] = article_page("Harbour dredging begins", "the dredging of the harbour")
+        w.site.feeds["/feed.xml"].insert(0, ("Harbour dredging begins", f"{w.base}/a/two", "summary"))
+        clock = Clock()
+        clock.now = T0 + timedelta(minutes=5)
+        restarted = make(clock)
+        assert await restarted.poll_due() == []  # not due yet
+        clock.now = T0 + INTERVAL
+        (result,) = await restarted.poll_due()
+        assert result.status == "added"  # the old entry is at most re-read as "unchanged"
+
+        fresh = await store.new_articles(guild=5, since=None, until=datetime.now(UTC) + timedelta(days=1))
+        assert [n.article.url for n in fresh] == [f"{w.base}/a/two"]  # the backfilled one is not news
+        (listed,) = await store.list_sources(all_guilds=True)
+        assert listed.articles == 2 and listed.failures == 0 and listed.next_poll == T0 + 2 * INTERVAL
+        exported = [a async for a in store.iter_articles()]
+        assert {a.url for a in exported} == {f"{w.base}/a/one", f"{w.base}/a/two"}
+        assert all("Copyright" not in p for a in exported for p in a.paragraphs)
+    finally:
+        await store.close()

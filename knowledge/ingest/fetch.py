@@ -12,7 +12,8 @@ import contextlib
 import email.utils
 import logging
 import math
-from collections.abc import AsyncIterator, Collection
+import time
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -194,20 +195,32 @@ class Fetcher:
         """
         current = _parse(url)
         limits = self.limits
-        try:
-            async with asyncio.timeout(limits.total_timeout):
-                for _hop in range(limits.max_redirects + 1):
-                    result = await self._hop(current, etag=etag, last_modified=last_modified)
-                    if isinstance(result, FetchResult):
-                        return result
-                    current = result
-        except TimeoutError:
-            raise FetchError(f"timed out after {limits.total_timeout:g} s fetching {current}") from None
+        budget = limits.total_timeout  # time on the wire; waiting for a free slot is not counted
+        for _hop in range(limits.max_redirects + 1):
+            try:
+                async with asyncio.timeout(limits.connect_timeout):
+                    addresses = await resolve_checked(current, self.resolver, self.allowed_hosts)
+            except TimeoutError:
+                raise FetchError(f"timed out resolving {current.raw_host}") from None
+            async with self._slots.slot(current.raw_host or ""):
+                started = time.monotonic()
+                try:
+                    async with asyncio.timeout(budget):
+                        result = await self._hop(current, addresses, etag=etag, last_modified=last_modified)
+                except TimeoutError:
+                    raise FetchError(
+                        f"timed out after {limits.total_timeout:g} s fetching {current}"
+                    ) from None
+                budget -= time.monotonic() - started
+            if isinstance(result, FetchResult):
+                return result
+            current = result
         raise FetchError(f"too many redirects (more than {limits.max_redirects}) fetching {url}")
 
-    async def _hop(self, url: URL, *, etag: str | None, last_modified: str | None) -> FetchResult | URL:
-        """One request: returns the result, or the next URL when the answer is a redirect."""
-        addresses = await resolve_checked(url, self.resolver, self.allowed_hosts)
+    async def _hop(
+        self, url: URL, addresses: Sequence[str], *, etag: str | None, last_modified: str | None
+    ) -> FetchResult | URL:
+        """One request to the checked ``addresses``: the result, or the next URL on a redirect."""
         host = url.raw_host or ""
         headers = {
             "Host": url.host_port_subcomponent or host,
@@ -222,29 +235,28 @@ class Fetcher:
             total=None, connect=self.limits.connect_timeout, sock_read=self.limits.read_timeout
         )
         last_error: Exception | None = None
-        async with self._slots.slot(host):
-            for address in addresses:
-                pinned = url.with_host(address)
-                try:
-                    async with self._get_session().get(
-                        pinned,
-                        headers=headers,
-                        allow_redirects=False,
-                        timeout=timeout,
-                        server_hostname=host if url.scheme == "https" else None,
-                    ) as resp:
-                        return await self._answer(url, resp)
-                except aiohttp.ClientConnectorError as exc:
-                    last_error = exc
-                    log.debug("connect to %s (%s) failed: %s", host, address, exc)
-                except aiohttp.ClientResponseError as exc:
-                    raise FetchError(f"bad HTTP answer from {host}: {exc.message}") from exc
-                except aiohttp.ServerTimeoutError as exc:
-                    raise FetchError(f"timed out waiting for {host}: {exc}") from exc
-                except aiohttp.ClientPayloadError as exc:
-                    raise FetchError(f"the download from {host} broke off: {exc}") from exc
-                except aiohttp.ClientError as exc:
-                    raise FetchError(f"could not fetch {url}: {exc}") from exc
+        for address in addresses:
+            pinned = url.with_host(address)
+            try:
+                async with self._get_session().get(
+                    pinned,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=timeout,
+                    server_hostname=host if url.scheme == "https" else None,
+                ) as resp:
+                    return await self._answer(url, resp)
+            except aiohttp.ClientConnectorError as exc:
+                last_error = exc
+                log.debug("connect to %s (%s) failed: %s", host, address, exc)
+            except aiohttp.ClientResponseError as exc:
+                raise FetchError(f"bad HTTP answer from {host}: {exc.message}") from exc
+            except aiohttp.ServerTimeoutError as exc:
+                raise FetchError(f"timed out waiting for {host}: {exc}") from exc
+            except aiohttp.ClientPayloadError as exc:
+                raise FetchError(f"the download from {host} broke off: {exc}") from exc
+            except aiohttp.ClientError as exc:
+                raise FetchError(f"could not fetch {url}: {exc}") from exc
         raise FetchError(f"could not connect to {host}: {_reason(last_error)}")
 
     async def _answer(self, url: URL, resp: aiohttp.ClientResponse) -> FetchResult | URL:

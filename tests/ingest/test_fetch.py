@@ -275,3 +275,22 @@ async def test_allowed_hosts_come_from_settings(server: tuple[str, web.Applicati
 async def test_owned_session_is_closed(server: tuple[str, web.Application]) -> None:
     async with Fetcher(allowed_hosts={"127.0.0.1"}, limits=LIMITS) as fetcher:
         assert (await fetcher.fetch(server[0] + "/text")).kind == "text"
+
+
+async def test_at_most_two_requests_per_host() -> None:
+    app = web.Application()
+    state = {"now": 0, "peak": 0}
+
+    async def slow_page(request: web.Request) -> web.Response:
+        state["now"] += 1
+        state["peak"] = max(state["peak"], state["now"])
+        await asyncio.sleep(0.05)
+        state["now"] -= 1
+        return web.Response(text="<html><body>ok</body></html>", content_type="text/html")
+
+    app.router.add_get("/p/{n}", slow_page)
+    async with serve(app) as base, aiohttp.ClientSession(connector=LoopbackOnlyConnector()) as session:
+        fetcher = Fetcher(session, allowed_hosts={"127.0.0.1"}, limits=LIMITS)
+        results = await asyncio.gather(*(fetcher.fetch(f"{base}/p/{n}") for n in range(6)))
+    assert all(r.status == 200 for r in results)
+    assert state["peak"] == 2
