@@ -147,7 +147,7 @@ class AskCog(commands.Cog):
         guild_id = message.guild.id if message.guild else None
         channel = await self._resolve(message.channel)
         if isinstance(channel, discord.Thread) or self.memory.get(channel.id) is not None:
-            context = await self._context(channel)
+            context = await self._context(channel, before=message)
             answer = await self.knowledge.ask(question, guild=guild_id, context=context)
             await self._post_answer(channel, answer, reference=message)
             self.memory.add(channel.id, Turn(question, answer_text(answer)))
@@ -188,16 +188,20 @@ class AskCog(commands.Cog):
         if view is not None:
             view.message = sent
 
-    async def _context(self, thread: discord.abc.MessageableChannel) -> list[Turn]:
+    async def _context(
+        self, thread: discord.abc.MessageableChannel, *, before: discord.Message
+    ) -> list[Turn]:
         """The thread's earlier questions and answers, oldest first (remembered, else read from history)."""
         remembered = self.memory.get(thread.id)
         if remembered is not None:
             return remembered[-MAX_TURNS:]
-        turns = await self._read_history(thread)
+        turns = await self._read_history(thread, before)
         self.memory.seed(thread.id, turns)
         return turns[-MAX_TURNS:]
 
-    async def _read_history(self, thread: discord.abc.MessageableChannel) -> list[Turn]:
+    async def _read_history(
+        self, thread: discord.abc.MessageableChannel, before: discord.Message
+    ) -> list[Turn]:
         me = self.bot.user
         if me is None:
             return []
@@ -212,7 +216,8 @@ class AskCog(commands.Cog):
             except discord.HTTPException:
                 pass
         try:
-            messages.extend([m async for m in thread.history(limit=HISTORY_LIMIT, oldest_first=True)])
+            recent = [m async for m in thread.history(limit=HISTORY_LIMIT, before=before)]
+            messages.extend(reversed(recent))  # newest first from Discord; we want oldest first
         except discord.HTTPException as exc:
             log.info("could not read thread %s history: %s", thread.id, exc)
         turns: list[Turn] = []
