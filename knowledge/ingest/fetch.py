@@ -12,6 +12,7 @@ import contextlib
 import email.utils
 import logging
 import math
+import os
 import time
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
@@ -257,7 +258,7 @@ class Fetcher:
                 raise FetchError(f"the download from {host} broke off: {exc}") from exc
             except aiohttp.ClientError as exc:
                 raise FetchError(f"could not fetch {url}: {exc}") from exc
-        raise FetchError(f"could not connect to {host}: {_reason(last_error)}")
+        raise FetchError(f"could not connect to {url.host_port_subcomponent or host}: {_reason(last_error)}")
 
     async def _answer(self, url: URL, resp: aiohttp.ClientResponse) -> FetchResult | URL:
         status = resp.status
@@ -329,4 +330,6 @@ def _reason(exc: Exception | None) -> str:
     if exc is None:
         return "no address to connect to"
     os_error = getattr(exc, "os_error", None)
+    if isinstance(os_error, OSError) and os_error.errno:
+        return os.strerror(os_error.errno).lower()
     return str(getattr(os_error, "strerror", None) or exc)

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from yarl import URL
 
-from knowledge.errors import BlockedURL
+from knowledge.errors import BlockedURL, FetchError
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise BlockedURL(f"cannot resolve {host}: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, socket.gaierror) and exc.strerror else str(exc)
+        raise FetchError(f"cannot find the web server {host}: {reason}") from exc
     seen: dict[str, None] = {}
     for _family, _type, _proto, _canon, sockaddr in infos:
         seen.setdefault(str(sockaddr[0]).split("%", 1)[0], None)
@@ -120,7 +121,7 @@ async def resolve_checked(url: URL, resolver: Resolver, allowed_hosts: Collectio
     else:
         addresses = [a for a in await resolver(host, port) if a]
         if not addresses:
-            raise BlockedURL(f"cannot resolve {host}: no addresses")
+            raise FetchError(f"cannot find the web server {host}: no addresses")
     if host in allowed_hosts:
         return addresses
     for text in addresses:

@@ -294,3 +294,13 @@ async def test_at_most_two_requests_per_host() -> None:
         results = await asyncio.gather(*(fetcher.fetch(f"{base}/p/{n}") for n in range(6)))
     assert all(r.status == 200 for r in results)
     assert state["peak"] == 2
+
+
+async def test_connection_refused_is_a_clear_fetch_error(fetcher: Fetcher) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(FetchError, match=f"could not connect to 127.0.0.1:{port}: connection refused"):
+        await fetcher.fetch(f"http://127.0.0.1:{port}/")
