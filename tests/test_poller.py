@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -474,3 +476,59 @@ async def test_real_store_and_extractor_restart(world: World, tmp_path: Any) -> 
         assert all("Copyright" not in p for a in exported for p in a.paragraphs)
     finally:
         await store.close()
+
+
+# -- the shared corpus, served on loopback ---------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared corpus not available")
+async def test_corpus_pages_through_a_feed(world: World) -> None:
+    """A feed linking to real saved news pages: each article is extracted from its page."""
+    from knowledge.poller import extract_page
+
+    w = world
+    rows = [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if r.get("lang") == "en" and r.get("expected_with")][:4]
+    for row in rows:
+        w.site.pages[f"/news/{row['id']}"] = (CORPUS / row["file"]).read_text(
+            encoding="utf-8", errors="replace"
+        )
+    w.site.feeds["/corpus.xml"] = [(row["id"], f"{w.base}/news/{row['id']}", "summary") for row in rows]
+    poller = Poller(
+        store=w.store, fetcher=w.fetcher, save=w.store.save, interval=INTERVAL, extract=extract_page
+    )
+    _, (result,) = await poller.add_source(f"{w.base}/corpus.xml")
+    assert result.articles == len(rows)
+    for row in rows:
+        text = " ".join(w.store.by_url(f"{w.base}/news/{row['id']}").article.paragraphs)
+        assert all(snippet in text for snippet in row["expected_with"]), row["id"]
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared corpus not available")
+async def test_every_corpus_feed_served_gives_a_result_or_a_clear_error(world: World) -> None:
+    w = world
+    poller = w.poller()
+    files = sorted(
+        p for p in (CORPUS / "feeds").glob("*/*") if p.suffix in {".xml", ".rss", ".atom", ".json"}
+    )
+    app = web.Application()
+
+    async def serve_file(request: web.Request) -> web.Response:
+        path = CORPUS / "feeds" / request.match_info["kind"] / request.match_info["name"]
+        media = "application/feed+json" if path.suffix == ".json" else "application/rss+xml"
+        return web.Response(body=path.read_bytes(), headers={"Content-Type": media, "ETag": '"1"'})
+
+    app.router.add_get("/{kind}/{name}", serve_file)
+    async with serve(app) as base:
+        for path in files:
+            result = await poller.ingest_url(f"{base}/{path.parent.name}/{path.name}")
+            assert result.status in {"added", "unchanged", "failed"}
+            if result.status == "failed":
+                assert result.error and ("feed" in result.error or "text" in result.error), (
+                    path.name,
+                    result,
+                )
