@@ -1,0 +1,169 @@
+"""SearchEngine: keeps the inverted index caught up with the database and ranks passages.
+
+The database is the source of truth; the index only remembers the highest passage id it has seen
+(the watermark) and pulls newer rows on demand. Passages deleted from the database are noticed
+when a search fetches them and comes back short, so deletes need no hook from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.models import Passage, SearchHit, SearchOptions
+from knowledge.search import bm25
+from knowledge.search.fuzzy import TypoCorrector
+from knowledge.search.index import Doc, InvertedIndex
+from knowledge.search.protocols import IndexRowLike, PassageStore
+from knowledge.search.query import Query, build_query
+from knowledge.search.tokenize import terms
+
+log = logging.getLogger(__name__)
+
+BATCH = 20_000
+
+
+def index_dir_for(database_url: str, configured: Path | None = None) -> Path | None:
+    """Where the index of ``database_url`` lives: configured, next to a SQLite file, or in ~/.cache.
+
+    ``None`` (keep it in memory) for in-memory SQLite, whose data vanishes with the process anyway.
+    """
+    if configured is not None:
+        return configured
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:" or "mode=memory" in str(url):
+            return None
+        path = Path(url.database)
+        return path.with_name(path.name + ".index")
+    digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return Path.home() / ".cache" / "newsdesk" / f"index-{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A retrieved passage with its raw BM25 score and the query's best possible score."""
+
+    passage: Passage
+    bm25: float
+    max_score: float
+
+    @property
+    def normalised(self) -> float:
+        return min(1.0, self.bm25 / self.max_score) if self.max_score > 0 else 0.0
+
+
+class SearchEngine:
+    """Ranks passages visible to a guild; safe to share across tasks."""
+
+    def __init__(self, store: PassageStore, index_dir: Path | None = None) -> None:
+        self.store = store
+        self.index = InvertedIndex(index_dir)
+        self._corrector = TypoCorrector(self.index.vocab.terms)
+        self._catch_up_lock = asyncio.Lock()
+
+    # ---- keeping up with the database ------------------------------------------------------
+    async def catch_up(self) -> int:
+        """Index passages added since the watermark; returns how many were indexed."""
+        async with self._catch_up_lock:
+            newest = await self.store.max_passage_id()
+            if newest < self.index.watermark:
+                log.warning(
+                    "database is behind the index (%d < %d); rebuilding", newest, self.index.watermark
+                )
+                await asyncio.to_thread(self.index.clear)
+            added = 0
+            while self.index.watermark < newest:
+                rows = await self.store.passages_after(self.index.watermark, BATCH)
+                if not rows:
+                    await asyncio.to_thread(self.index.add, [], newest)
+                    break
+                top = rows[-1].id if len(rows) == BATCH else max(rows[-1].id, newest)
+                await asyncio.to_thread(self._add_rows, rows, top)
+                added += len(rows)
+            if self._corrector_stale():
+                self._corrector = TypoCorrector(self.index.vocab.terms)
+            if added:
+                log.info("indexed %d passages (watermark %d)", added, self.index.watermark)
+            return added
+
+    def _add_rows(self, rows: Sequence[IndexRowLike], watermark: int) -> None:
+        titles: dict[int, list[str]] = {}
+        docs = []
+        for row in rows:
+            title_terms = titles.get(row.article_id)
+            if title_terms is None:
+                title_terms = titles[row.article_id] = terms(row.title or "")
+            docs.append(Doc(row.id, row.guild, terms(row.text) + title_terms))
+        self.index.add(docs, watermark)
+
+    def _corrector_stale(self) -> bool:
+        return self._corrector._vocabulary is not self.index.vocab.terms
+
+    # ---- query analysis --------------------------------------------------------------------
+    def idf(self, term: str) -> float:
+        """IDF of an index term; a word the archive never saw gets the highest IDF there is.
+
+        That is what makes an unknown, specific word ("bitcoin") count against answering.
+        """
+        return bm25.idf(self.index.term_df(term), max(self.index.n_docs, 1))
+
+    def known(self, term: str) -> bool:
+        return self.index.term_df(term) > 0
+
+    def corrections(self, term: str, word: str) -> list[tuple[str, float]]:
+        """Archive terms close to an unknown query word (stem first, then the surface word)."""
+        df = self.index.term_df
+        return self._corrector.candidates(term, df) or self._corrector.candidates(word, df)
+
+    def query(self, text: str) -> Query:
+        """Analyse free text into weighted terms and concepts (typos fixed, synonyms added)."""
+        return build_query(text, self.corrections, self.known)
+
+    def query_terms(self, text: str) -> dict[str, float]:
+        """Just the weighted index terms of ``text``."""
+        return self.query(text).weights
+
+    def max_score(self, weights: Mapping[str, float]) -> float:
+        """The BM25 score of an ideal document for these weights (for normalising to [0, 1])."""
+        k1 = bm25.DEFAULT.k1
+        return sum(self.idf(t) * w * (k1 + 1) for t, w in weights.items())
+
+    # ---- retrieval ---------------------------------------------------------------------------
+    async def retrieve(self, weights: Mapping[str, float], k: int, *, guild: int | None) -> list[Candidate]:
+        """Top ``k`` live passages for weighted query terms (catches up with the database first)."""
+        await self.catch_up()
+        if not weights or k <= 0:
+            return []
+        fetch = k + max(5, k // 2)
+        for _ in range(4):
+            ranked = await asyncio.to_thread(self.index.search, weights, fetch, guild)
+            passages = await self.store.get_passages([pid for pid, _ in ranked])
+            gone = [pid for pid, _ in ranked if pid not in passages]
+            if gone:
+                self.index.mark_dead(gone)
+            if not gone or len(ranked) < fetch:
+                break
+        top = self.max_score(weights)
+        out = [Candidate(passages[pid], score, top) for pid, score in ranked if pid in passages]
+        return out[:k]
+
+    async def search(
+        self, query: str, options: SearchOptions | None = None, *, guild: int | None = None
+    ) -> list[SearchHit]:
+        """Ranked passages for a free-text query; ``score`` is BM25 over its ideal, in [0, 1]."""
+        options = options or SearchOptions()
+        weights = self.query_terms(query)
+        hits = await self.retrieve(weights, options.limit, guild=guild)
+        return [
+            SearchHit(c.passage, c.normalised)
+            for c in hits
+            if c.normalised >= options.min_score and not math.isnan(c.normalised)
+        ]

@@ -1,0 +1,55 @@
+"""Typo tolerance: map query words the archive does not know onto words it does.
+
+Only words absent from the index are touched (a known word is never "corrected" into a more common
+one, which would break names), and words of three letters or fewer are left alone. Candidates come
+from a bucket of vocabulary terms with the same first letter and a similar length, so a lookup
+compares against a few thousand strings, not the whole vocabulary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from rapidfuzz import fuzz, process
+
+log = logging.getLogger(__name__)
+
+MIN_LENGTH = 4
+CUTOFF = 80.0
+
+
+class TypoCorrector:
+    """Buckets over an append-only vocabulary, refreshed lazily as the vocabulary grows."""
+
+    def __init__(self, vocabulary: Sequence[str]) -> None:
+        self._vocabulary = vocabulary
+        self._seen = 0
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+
+    def _refresh(self) -> None:
+        vocab = self._vocabulary
+        for term in vocab[self._seen : len(vocab)]:
+            if len(term) >= MIN_LENGTH - 1 and not term[0].isdigit():
+                self._buckets.setdefault((term[0], len(term)), []).append(term)
+        self._seen = len(vocab)
+
+    def candidates(self, term: str, df: Callable[[str], int], limit: int = 2) -> list[tuple[str, float]]:
+        """Known terms close to ``term`` as (term, similarity 0..1), best first.
+
+        ``df`` breaks near-ties in favour of terms that actually occur in documents.
+        """
+        if len(term) < MIN_LENGTH or term[0].isdigit():
+            return []
+        self._refresh()
+        pool: list[str] = []
+        for length in range(len(term) - 2, len(term) + 3):
+            pool.extend(self._buckets.get((term[0], length), ()))
+        if not pool:
+            return []
+        found = process.extract(term, pool, scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=8)
+        ranked = sorted(
+            ((cand, score / 100.0) for cand, score, _ in found if df(cand) > 0),
+            key=lambda cs: (-round(cs[1], 2), -df(cs[0])),
+        )
+        return ranked[:limit]

@@ -1,0 +1,139 @@
+"""Choose the short answer inside a quoted sentence.
+
+Candidates of the kinds the question type wants are scored by preference order, fine hints
+("what time" wants a clock time), nearness to the words the question shares with the sentence,
+and whether they merely repeat the question ("who is the COO of BlackBerry" must not answer
+"BlackBerry").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Collection
+
+from knowledge.search.qtype import QType
+from knowledge.search.spans import KINDS_FOR, Span, find_spans
+from knowledge.search.tokenize import stem, word_spans, wordlist
+
+log = logging.getLogger(__name__)
+
+_PLACE_WORDS = frozenset(
+    wordlist("""island lake river hospital county city town state province street avenue road park bay beach
+    mountain valley airport station square district center centre university school church""")
+)
+_CLAUSE_CUES = re.compile(r"\b(?:because|since|as a result of|due to|after|so that|in order to|to)\b", re.I)
+
+
+def _stems(text: str) -> list[str]:
+    return [stem(w) for w, _, _ in word_spans(text)]
+
+
+def choose_span(
+    sentence: str, qtype: QType, hint: str | None, question_stems: Collection[str]
+) -> Span | None:
+    """The best typed answer in ``sentence`` for this question, or None."""
+    found = best_span(sentence, qtype, hint, question_stems)
+    return found[0] if found else None
+
+
+def best_span(
+    sentence: str, qtype: QType, hint: str | None, question_stems: Collection[str]
+) -> tuple[Span, float] | None:
+    """The best typed answer and how well it fits (about 0..1.5; clause fallbacks score 0)."""
+    kinds = KINDS_FOR[qtype]
+    if qtype == "why":
+        clause = _clause(sentence, question_stems, cue=True)
+        return (clause, 0.0) if clause else None
+    anchors = [(a + b) / 2 for w, a, b in word_spans(sentence) if stem(w) in question_stems]
+    best: tuple[float, Span] | None = None
+    for span in find_spans(sentence):
+        if span.kind not in kinds:
+            continue
+        score = _score(span, sentence, kinds, qtype, hint, question_stems, anchors)
+        if score is not None and (best is None or score > best[0]):
+            best = (score, span)
+    if best is None and qtype == "what":
+        clause = _clause(sentence, question_stems, cue=False)
+        return (clause, 0.0) if clause else None
+    return (best[1], best[0]) if best else None
+
+
+def _score(
+    span: Span,
+    sentence: str,
+    kinds: tuple[str, ...],
+    qtype: QType,
+    hint: str | None,
+    question_stems: Collection[str],
+    anchors: list[float],
+) -> float | None:
+    text = span.text(sentence)
+    stems = _stems(text)
+    if not stems:
+        return None
+    repeated = sum(1 for s in stems if s in question_stems) / len(stems)
+    if repeated > (0.5 if span.kind in ("name", "quote") else 0.0) and qtype not in ("when",):
+        return None
+    if qtype == "when" and repeated >= 1.0:
+        return None
+    score = 1.0 - 0.12 * kinds.index(span.kind) - 0.6 * repeated
+    if hint == "time" and span.kind == "time":
+        score += 0.6
+    if hint == "year" and re.search(r"\b\d{4}\b", text):
+        score += 0.6
+    if hint == "money" and span.kind == "money":
+        score += 0.4
+    if hint == "percent" and span.kind == "percent":
+        score += 0.4
+    if span.kind in ("quantity", "number", "percent", "money"):
+        unit = re.match(r"[\s-]*(?:\([^)]*\)\s*)?(?:of\s+)?([A-Za-z][\w-]*)", sentence[span.end :])
+        if unit and stem(unit.group(1).lower()) in question_stems:
+            score += 0.5
+        if span.kind == "quantity" and qtype == "how_many":
+            score -= 0.05
+    if span.kind == "name":
+        words = text.split()
+        score += 0.1 * min(len(words) - 1, 2)
+        before = sentence[: span.start].rstrip().lower()
+        if qtype == "where":
+            if re.search(r"\b(?:in|at|to|from|near|into|inside|on)$", before):
+                score += 0.3
+            if any(w.lower() in _PLACE_WORDS for w in words):
+                score += 0.3
+        if qtype == "who" and re.search(r"\b(?:in|at|to|from|near)$", before) and len(words) == 1:
+            score -= 0.15
+        if span.start == 0 and len(words) == 1:
+            score -= 0.2
+    if anchors:
+        mid = (span.start + span.end) / 2
+        distance = min(abs(mid - a) for a in anchors)
+        score -= min(distance, 200) / 1000
+    return score
+
+
+def _clause(sentence: str, question_stems: Collection[str], *, cue: bool) -> Span | None:
+    """A clause of the sentence that says something the question does not (for what/why)."""
+    if cue:
+        m = _CLAUSE_CUES.search(sentence)
+        if m:
+            end = re.search(r"[,;.!?”]", sentence[m.end() :])
+            stop = m.end() + end.start() if end else len(sentence)
+            if stop - m.end() > 10:
+                return Span(
+                    m.end() + 1 if sentence[m.end() : m.end() + 1] == " " else m.end(), stop, "clause"
+                )
+    pieces = [(m.start(), m.end()) for m in re.finditer(r"[^,;:—–()“”\"]+", sentence)]
+    best: tuple[float, Span] | None = None
+    for a, b in pieces:
+        stems = [s for s in _stems(sentence[a:b])]
+        if len(stems) < 2:
+            continue
+        new = sum(1 for s in stems if s not in question_stems)
+        shared = len(stems) - new
+        score = new + 0.5 * shared - 0.05 * len(stems)
+        if best is None or score > best[0]:
+            while a < b and sentence[a] == " ":
+                a += 1
+            best = (score, Span(a, b.__index__() if sentence[b - 1] != " " else b - 1, "clause"))
+    return best[1] if best else None

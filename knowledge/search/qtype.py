@@ -1,0 +1,85 @@
+"""What kind of answer a question wants ("when" -> a date, "how many" -> a count, ...).
+
+Rules over the folded question, in order: the first matching rule wins. The type steers both
+ranking (a sentence holding a date is a better answer to "when") and the short answer span.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Literal
+
+from knowledge.search.tokenize import fold
+
+log = logging.getLogger(__name__)
+
+QType = Literal["when", "who", "where", "how_many", "how_much", "how_long", "how_old", "why", "what"]
+
+_PLACE_NOUNS = (
+    r"city|town|country|state|province|county|island|lake|river|hospital|place|region|village|street|road"
+    r"|airport|port|area|neighbou?rhood|district|venue|location|prison|school|university|building|park"
+)
+_ORG_PERSON_NOUNS = (
+    r"company|firm|organi[sz]ation|group|team|agency|person|man|woman|player|actor|director|ceo|coo|cfo"
+    r"|official|minister|president|researcher|scientist|author|airline|bank|brand|maker|manufacturer|carrier"
+    r"|startup|club|party|network|outlet|newspaper|website|site|body|authority|court|union|candidate"
+)
+_MONEY = (
+    r"cost|costs|price|priced|worth|value|valued|pay|paid|spend|spent|invest|invested|fine|fined|money"
+    r"|fund|budget|salary|raise|raised|charge|fee"
+)
+_COUNTISH = r"toll|number|count|total|figure|score|tally|population|threshold"
+
+_RULES: list[tuple[QType, re.Pattern[str]]] = [
+    ("how_old", re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b|\bage\b.*\bwhen\b")),
+    ("how_long", re.compile(r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b")),
+    ("how_many", re.compile(r"\bhow many\b|\bnumber of\b")),
+    (
+        "how_much",
+        re.compile(
+            r"\bhow much\b|\bhow (?:loud|fast|big|large|high|tall|far|heavy|hot|cold|deep)\b"
+            rf"|\b(?:{_MONEY})\b"
+        ),
+    ),
+    (
+        "when",
+        re.compile(
+            r"\bwhen\b|\bwhat (?:time|date|day|year|month)\b|\bwhich (?:year|day|date|month)\b"
+            r"|\bwhat year\b|\bsince when\b|\buntil when\b|\bdate\b|\bdeadline\b"
+        ),
+    ),
+    ("where", re.compile(rf"\bwhere\b|\b(?:which|what) (?:\w+ ){{0,3}}(?:{_PLACE_NOUNS})\b")),
+    (
+        "who",
+        re.compile(
+            rf"\bwho\b|\bwhom\b|\bwhose\b|\b(?:which|whats?)(?: \w+){{0,4}} (?:{_ORG_PERSON_NOUNS})(?:'s)?\b"
+        ),
+    ),
+    ("why", re.compile(r"\bwhy\b|\bwhat (?:caused|causes|led to)\b|\breason\b|\bhow come\b")),
+    ("how_many", re.compile(rf"\b(?:what|which)(?: \w+){{0,3}} (?:{_COUNTISH})\b")),
+    ("how_much", re.compile(r"\b(?:what|which)(?: [\w'’]+){0,8} (?:rate|percentage|share|proportion)\b")),
+]
+
+
+def question_type(question: str) -> QType:
+    """Classify a question by the kind of answer it expects."""
+    q = fold(question)
+    for qtype, pattern in _RULES:
+        if pattern.search(q):
+            return qtype
+    return "what"
+
+
+def wants(question: str) -> str | None:
+    """A finer hint inside a type: "time" (what time), "year", "percent", "money"."""
+    q = fold(question)
+    if re.search(r"\bwhat time\b|\bwhat hour\b|\bfrom what time\b|\bat what time\b", q):
+        return "time"
+    if re.search(r"\b(?:what|which) year\b|\bby when\b|\bin what year\b", q):
+        return "year"
+    if re.search(r"\bpercent|\bpercentage\b|%|\brate\b|\bshare\b|\bhow much of\b", q):
+        return "percent"
+    if re.search(rf"\b(?:{_MONEY})\b|\bhow much money\b", q):
+        return "money"
+    return None

@@ -1,0 +1,147 @@
+"""Re-rank retrieved passages by how well one of their sentences answers the question.
+
+BM25 finds the right article nearly always; picking the right paragraph needs more: the share of
+the question's (IDF-weighted) words a single sentence covers, whether that sentence holds the kind
+of answer asked for, how tightly the matched words sit together, and context (the article title and
+the neighbouring paragraphs, which often carry the words the answering paragraph leaves out).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+from knowledge.search.engine import Candidate
+from knowledge.search.pick import best_span
+from knowledge.search.qtype import QType
+from knowledge.search.query import Query
+from knowledge.search.sentences import sentence_spans
+from knowledge.search.spans import Span
+from knowledge.search.tokenize import STOPWORDS, stem, terms, word_spans
+
+log = logging.getLogger(__name__)
+
+# Typed answers that are easy to spot (numbers, dates) say more than a capitalised word does.
+_KIND_STRENGTH = {"name": 0.6, "quote": 0.6, "clause": 0.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    passage_cov: float  # share of query mass found in passage text + title
+    context_cov: float  # ... in passage + title + neighbouring retrieved paragraphs
+    sentence_cov: float  # ... in the best sentence window
+    typed: float  # 0..1, the window holds an answer of the wanted kind (and how clearly)
+    proximity: float  # 0..1, matched words close together
+    bm25: float  # normalised BM25 of the passage
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    candidate: Candidate
+    quote_start: int  # character offsets of the quote in the passage text
+    quote_end: int
+    span: Span | None  # offsets relative to the quote
+    features: Features
+    score: float
+
+
+WEIGHTS = Features(passage_cov=0.3, context_cov=0.15, sentence_cov=0.2, typed=0.3, proximity=0.05, bm25=0.0)
+
+
+def combine(f: Features, w: Features = WEIGHTS) -> float:
+    return (
+        w.passage_cov * f.passage_cov
+        + w.context_cov * f.context_cov
+        + w.sentence_cov * f.sentence_cov
+        + w.typed * f.typed
+        + w.proximity * f.proximity
+        + w.bm25 * f.bm25
+    )
+
+
+def rank(
+    candidates: list[Candidate],
+    query: Query,
+    idf: Callable[[str], float],
+    qtype: QType,
+    hint: str | None,
+) -> list[Ranked]:
+    """Candidates re-scored and sorted best first, each with its best quote window and span."""
+    concepts = [(c.alternatives, idf(c.term) * c.weight) for c in query.concepts]
+    total = sum(m for _, m in concepts) or 1.0
+    term_sets = [set(terms(c.passage.text)) | set(terms(c.passage.title or "")) for c in candidates]
+    where = {(c.passage.article_id, c.passage.position): i for i, c in enumerate(candidates)}
+    out = []
+    for i, c in enumerate(candidates):
+        around = set(term_sets[i])
+        for delta in (-1, 1):
+            j = where.get((c.passage.article_id, c.passage.position + delta))
+            if j is not None:
+                around |= term_sets[j]
+        context_cov = _cover(concepts, around) / total
+        passage_cov = _cover(concepts, term_sets[i]) / total
+        out.append(_rank_one(c, concepts, total, query.stems, qtype, hint, passage_cov, context_cov))
+    out.sort(key=lambda r: r.score, reverse=True)
+    return out
+
+
+def _cover(concepts: Sequence[tuple[frozenset[str], float]], present: Collection[str]) -> float:
+    """Query mass of the concepts with at least one alternative in ``present``."""
+    return sum(m for alts, m in concepts if not alts.isdisjoint(present))
+
+
+def _rank_one(
+    c: Candidate,
+    concepts: Sequence[tuple[frozenset[str], float]],
+    total: float,
+    question_stems: set[str],
+    qtype: QType,
+    hint: str | None,
+    passage_cov: float,
+    context_cov: float,
+) -> Ranked:
+    text = c.passage.text
+    wanted = {t for alts, _ in concepts for t in alts}
+    tokens = [(stem(w), a) for w, a, _ in word_spans(text) if w not in STOPWORDS]
+    sents = sentence_spans(text) or [(0, len(text))]
+    best: tuple[float, int, int, float, float, float, Span | None] | None = None
+    for i in range(len(sents)):
+        for j in (i, i + 1):
+            if j >= len(sents):
+                continue
+            a, b = sents[i][0], sents[j][1]
+            window = [(t, pos) for t, pos in tokens if a <= pos < b]
+            cov = _cover(concepts, {t for t, _ in window}) / total
+            if j > i:
+                cov *= 0.9  # two sentences: a little less precise
+            prox = _proximity(window, wanted)
+            picked = best_span(text[a:b], qtype, hint, question_stems)
+            typed = 0.0
+            if picked is not None:
+                kind, strength = picked[0].kind, picked[1]
+                typed = _KIND_STRENGTH.get(kind, 1.0) * max(0.0, min(strength, 1.5)) / 1.5
+            key = cov + 0.3 * typed + 0.05 * prox
+            if best is None or key > best[0]:
+                best = (key, a, b, cov, prox, typed, picked[0] if picked else None)
+    assert best is not None
+    _, a, b, cov, prox, typed, span = best
+    f = Features(passage_cov, context_cov, cov, typed, prox, c.normalised)
+    return Ranked(c, a, b, span, f, combine(f))
+
+
+def _proximity(window: list[tuple[str, int]], mass: Collection[str]) -> float:
+    """1 when the distinct matched words sit next to each other, falling with the gap between them."""
+    hits = [i for i, (t, _) in enumerate(window) if t in mass]
+    distinct = len({window[i][0] for i in hits})
+    if distinct < 2:
+        return 0.0
+    best = len(window)
+    for k in range(len(hits)):
+        seen: set[str] = set()
+        for m in range(k, len(hits)):
+            seen.add(window[hits[m]][0])
+            if len(seen) == distinct:
+                best = min(best, hits[m] - hits[k] + 1)
+                break
+    return distinct / best

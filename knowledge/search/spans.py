@@ -1,0 +1,166 @@
+"""Candidate short answers inside a sentence: dates, times, counts, money, names, quoted phrases.
+
+Each candidate has a kind; ``KINDS_FOR`` says which kinds answer which question type, in order of
+preference. Picking among candidates (distance to the question's words, not repeating the question)
+happens in ``knowledge.search.pick``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from knowledge.search.qtype import QType
+from knowledge.search.tokenize import wordlist
+
+log = logging.getLogger(__name__)
+
+MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
+WEEKDAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_NUMWORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
+    r"|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|a dozen"
+    r"|dozens|hundreds|thousands|millions|half a|a few|several)"
+)
+_SCALE = r"(?:\s*-?\s*(?:million|billion|trillion|thousand|hundred|m\b|bn\b|k\b))?"
+NUM = rf"(?:\d[\d,]*(?:\.\d+)?{_SCALE}|(?i:{_NUMWORD})(?:[- ](?i:{_NUMWORD}))?{_SCALE})"
+_MOD = (
+    r"(?:(?:more|fewer|less) than|about|around|nearly|almost|over|under|at least|up to|roughly"
+    r"|approximately|some|just)\s+"
+)
+_UNIT_TIME = r"(?:second|minute|hour|day|week|month|year|decade|century)s?"
+_CURRENCY_WORDS = r"(?:dollars|euros|pounds sterling|yuan|yen|rupees|won|pesos|francs|bitcoin)"
+_CAP_WORD = r"(?<![\w’'])(?:[A-Z][\w’'&.-]*[\w]|[A-Z]|[a-z]{1,2}[A-Z][\w-]*\w)"
+_CONNECT = r"(?:of|de|da|del|van|von|der|&|the|for|on)"
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "time",
+        re.compile(
+            rf"\b\d{{1,2}}(?::\d{{2}})?\s?(?:a\.m\.|p\.m\.|am\b|pm\b|a\.m\b|p\.m\b)"
+            rf"(?:,?\s+(?:on\s+)?{WEEKDAYS})?|\b(?:noon|midnight|midday)\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            rf"\b(?:(?:early|mid|late)[- ])?{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?"
+            rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}(?:,?\s+\d{{4}})?"
+            rf"|\b(?:(?:early|mid|late)[- ])?{MONTHS}(?:\s+\d{{4}})?\b(?!\s*\d)"
+            rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(rf"\b(?:(?:last|next|this|on)\s+)?{WEEKDAYS}(?:\s+(?:morning|afternoon|evening|night))?"),
+    ),
+    ("year", re.compile(r"\b(?:1[89]|20)\d{2}s?\b(?![-:,.]\d)")),
+    (
+        "relative",
+        re.compile(
+            r"\b(?:yesterday|today|tonight|tomorrow|(?:last|next|this) (?:week|month|year|weekend))\b"
+        ),
+    ),
+    ("age", re.compile(rf"\b(?:aged?\s+{NUM}|{NUM}-year-old|{NUM} years? old)")),
+    ("duration", re.compile(rf"\b(?:{_MOD})?(?:{NUM}|a|an|half an?)[- ]{_UNIT_TIME}\b")),
+    (
+        "money",
+        re.compile(
+            rf"(?:\b(?:US|C|A|HK|NZ|S|R)|\b)?[$€£¥₹]\s?{NUM}(?:-(?:million|billion|trillion))?"
+            rf"|(?:\b{_MOD})?\b{NUM}[- ](?:{_CURRENCY_WORDS})\b"
+        ),
+    ),
+    ("percent", re.compile(rf"(?:\b{_MOD})?\b{NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)")),
+    ("number", re.compile(rf"(?:\b{_MOD})?(?<![\w.$£€¥])(?:{NUM})(?![\w%$])")),
+    ("quote", re.compile(r"[“\"‘]([^”\"’]{2,80})[”\"’]")),
+    ("name", re.compile(rf"(?:{_CAP_WORD})(?:\s+(?:{_CONNECT}\s+)?(?:{_CAP_WORD}))*")),
+]
+
+KINDS_FOR: dict[QType, tuple[str, ...]] = {
+    "when": ("date", "time", "weekday", "year", "relative"),
+    "how_many": ("number", "percent", "money"),
+    "how_much": ("money", "percent", "quantity", "number"),
+    "how_long": ("duration", "quantity", "date"),
+    "how_old": ("age", "number"),
+    "who": ("name", "quote"),
+    "where": ("name",),
+    "what": ("quote", "name", "quantity", "number", "date"),
+    "why": ("clause",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    kind: str
+
+    def text(self, sentence: str) -> str:
+        return sentence[self.start : self.end]
+
+
+def find_spans(sentence: str) -> list[Span]:
+    """Every typed candidate in ``sentence``; numbers followed by a noun also yield a quantity."""
+    out: list[Span] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(sentence):
+            a, b = (m.start(1), m.end(1)) if kind == "quote" else (m.start(), m.end())
+            text = sentence[a:b]
+            if not text.strip() or (kind != "quote" and kind != "name" and _inside(a, b, taken)):
+                continue
+            if kind == "name":
+                span = _trim_name(sentence, a, b)
+                if span is None:
+                    continue
+                a, b = span
+            out.append(Span(a, b, kind))
+            if kind not in ("quote", "name"):
+                taken.append((a, b))
+            if kind == "number":
+                unit = re.match(r"[- ]?(?:\([^)]*\)\s*)?([a-z][a-z-]{2,})", sentence[b:])
+                if unit and unit.group(1) not in _NOT_UNITS:
+                    out.append(Span(a, b + unit.end(), "quantity"))
+    return out
+
+
+_NOT_UNITS = frozenset(
+    wordlist("of the and or to in on at for from by with as is was are were has had have that which who when")
+)
+_NAME_STOP = frozenset(
+    wordlist("""the a an in on at after before but and or if when while as this that these those it its his
+    her their our we they he she i you according however meanwhile also last next earlier later then
+    there here what who where why how monday tuesday wednesday thursday friday saturday sunday
+    said says""")
+)
+
+
+def _trim_name(sentence: str, a: int, b: int) -> tuple[int, int] | None:
+    """Drop sentence-initial function words ("The", "After") and dangling connectors from a name."""
+    words = list(re.finditer(r"\S+", sentence[a:b]))
+    while words and words[0].group().lower().strip("“\"'") in _NAME_STOP:
+        words.pop(0)
+    while words and words[-1].group().lower() in ("of", "de", "and", "&", "the", "for", "on"):
+        words.pop()
+    if not words:
+        return None
+    start, end = a + words[0].start(), a + words[-1].end()
+    if sentence[end : end + 1] == "." and re.search(r"(?:\b[A-Z]\.)+[A-Z]$", sentence[start:end]):
+        end += 1  # keep the last dot of "K.K." / "U.S."
+    if re.fullmatch(rf"{MONTHS}|{WEEKDAYS}", sentence[start:end]):
+        return None
+    while end > start and sentence[end - 1] in ".,’'":
+        if sentence[end - 1] == "." and re.search(
+            r"\b(?:[A-Z]\.)+$|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|K\.K)\.$", sentence[start:end]
+        ):
+            break
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def _inside(a: int, b: int, taken: list[tuple[int, int]]) -> bool:
+    return any((x <= a and b <= y) or (a < y and x < b) for x, y in taken)

@@ -1,0 +1,85 @@
+"""An in-memory stand-in for ``knowledge.store.Store``: the few methods search reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from knowledge.models import Passage
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: int
+    text: str
+    guild: int | None
+    article_id: int
+    title: str
+
+
+class MemoryStore:
+    """Articles as lists of passages; ids only grow, like the real passages table."""
+
+    def __init__(self) -> None:
+        self.passages: dict[int, Passage] = {}
+        self.by_article: dict[int, list[int]] = {}
+        self._next_pid = 0
+        self._next_article = 0
+
+    def add_article(
+        self,
+        title: str,
+        paragraphs: Sequence[str],
+        *,
+        url: str | None = None,
+        guild: int | None = None,
+        published: datetime | None = None,
+        site: str | None = None,
+    ) -> int:
+        self._next_article += 1
+        aid = self._next_article
+        ids = []
+        for pos, text in enumerate(paragraphs):
+            self._next_pid += 1
+            self.passages[self._next_pid] = Passage(
+                id=self._next_pid,
+                article_id=aid,
+                position=pos,
+                text=text,
+                url=url or f"https://example.com/{aid}",
+                title=title,
+                site=site,
+                published=published,
+                guild=guild,
+            )
+            ids.append(self._next_pid)
+        self.by_article[aid] = ids
+        return aid
+
+    def delete_article(self, article_id: int) -> None:
+        for pid in self.by_article.pop(article_id):
+            del self.passages[pid]
+
+    async def max_passage_id(self) -> int:
+        return self._next_pid
+
+    async def count_passages(self) -> int:
+        return len(self.passages)
+
+    async def passages_after(self, after_id: int, limit: int) -> list[Row]:
+        ids = sorted(i for i in self.passages if i > after_id)[:limit]
+        return [self._row(self.passages[i]) for i in ids]
+
+    async def live_passage_ids(self, ids: Sequence[int]) -> set[int]:
+        return {i for i in ids if i in self.passages}
+
+    async def get_passages(self, ids: Sequence[int]) -> dict[int, Passage]:
+        return {i: self.passages[i] for i in ids if i in self.passages}
+
+    async def article_passages(self, article_id: int) -> list[Passage]:
+        return [self.passages[i] for i in self.by_article.get(article_id, [])]
+
+    @staticmethod
+    def _row(p: Passage) -> Row:
+        return Row(id=p.id, text=p.text, guild=p.guild, article_id=p.article_id, title=p.title)
