@@ -103,6 +103,13 @@ def _combine(source: str, results: Sequence[IngestResult]) -> IngestResult:
     return IngestResult(source, status, sum(r.articles for r in stored), sum(r.passages for r in stored))
 
 
+def _updated_since(entry: FeedEntry, since: datetime | None) -> bool:
+    """True when the feed marks ``entry`` as edited after the last successful poll."""
+    if since is None or entry.updated is None:
+        return False
+    return entry.updated > since and (entry.published is None or entry.updated > entry.published)
+
+
 class Poller:
     """Polls sources and ingests new articles; collaborators are passed in, none are global."""
 
@@ -214,6 +221,7 @@ class Poller:
                     source_id=source.id,
                     guild=source.guild,
                     backfill=not source.backfilled,
+                    since=source.last_success,
                 )
                 if outcome.status == "failed" and classified.kind == "page":
                     raise SourceError(outcome.error or "nothing could be stored")
@@ -235,18 +243,27 @@ class Poller:
         source_id: int | None,
         guild: int | None,
         backfill: bool,
+        since: datetime | None = None,
     ) -> IngestResult:
         if classified.feed is None:
             article = await asyncio.to_thread(self.extract, classified.result)
             article = replace(article, guild=guild, source=source_url)
             return await self.save(article, source_id=source_id)
         return await self._ingest_feed(
-            classified.feed, source_url, source_id=source_id, guild=guild, backfill=backfill
+            classified.feed, source_url, source_id=source_id, guild=guild, backfill=backfill, since=since
         )
 
     async def _ingest_feed(
-        self, feed: Feed, source_url: str, *, source_id: int | None, guild: int | None, backfill: bool
+        self,
+        feed: Feed,
+        source_url: str,
+        *,
+        source_id: int | None,
+        guild: int | None,
+        backfill: bool,
+        since: datetime | None = None,
     ) -> IngestResult:
+        """Ingest the feed's new entries, and known ones the feed says were updated after ``since``."""
         entries: dict[str, FeedEntry] = {}
         for entry in feed.entries:
             if entry.url is None:
@@ -255,8 +272,8 @@ class Poller:
             entries.setdefault(canonical_url(entry.url), entry)
         chosen = list(entries.items())[: self.max_entries]
         known = await self._known([url for url, _ in chosen], guild)
-        new = [(url, entry) for url, entry in chosen if url not in known]
-        log.info("%s: %d entries, %d new", source_url, len(entries), len(new))
+        new = [(url, entry) for url, entry in chosen if url not in known or _updated_since(entry, since)]
+        log.info("%s: %d entries, %d new or updated", source_url, len(entries), len(new))
         results = await asyncio.gather(
             *(
                 self._ingest_entry(url, entry, feed, source_url, source_id, guild, backfill)

@@ -115,15 +115,19 @@ class Site:
     pages: dict[str, str] = field(default_factory=dict)
     hits: list[str] = field(default_factory=list)
     status: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
+    updated: dict[str, str] = field(default_factory=dict)  # link -> ISO time of an edit
 
     def rss(self, path: str) -> bytes:
         items = "".join(
             f"<item><title>{t}</title><link>{link}</link><description>{s}</description>"
-            f"<pubDate>Sat, 28 Nov 2026 09:00:00 +0100</pubDate></item>"
+            f"<pubDate>Sat, 28 Nov 2026 09:00:00 +0100</pubDate>"
+            + (f"<atom:updated>{self.updated[link]}</atom:updated>" if link in self.updated else "")
+            + "</item>"
             for t, link, s in self.feeds[path]
         )
         channel = f"<channel><title>{path}</title>{items}</channel>"
-        return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
+        atom = 'xmlns:atom="http://www.w3.org/2005/Atom"'
+        return f'<?xml version="1.0"?><rss version="2.0" {atom}>{channel}</rss>'.encode()
 
 
 SITE = web.AppKey("site", Site)
@@ -256,6 +260,27 @@ async def test_304_path_and_only_new_entries_fetched(world: World) -> None:
     assert result.status == "added" and result.articles == 1
     assert sorted(w.site.hits) == ["/a/new", "/feed.xml"]
     assert not w.store.by_url(f"{w.base}/a/new").backfill  # after the backfill, new entries are news
+
+
+async def test_entry_updated_in_the_feed_replaces_the_text(world: World) -> None:
+    w = world
+    poller = w.poller()
+    await poller.add_source(news_feed(w))
+    w.site.pages["/a/wall"] = page(
+        "Sea wall approved", "Councillors voted 7-2 for the wall.", "Correction: 6-3."
+    )
+    w.site.updated[f"{w.base}/a/wall#comments"] = "2026-11-28T12:10:00Z"  # edited after our first poll
+    w.clock.now = T0 + INTERVAL
+    w.site.hits.clear()
+    (result,) = await poller.poll_due()
+    assert result.status == "updated" and sorted(w.site.hits) == ["/a/wall", "/feed.xml"]
+    stored = w.store.by_url(f"{w.base}/a/wall")
+    assert stored.article.paragraphs[-1] == "Correction: 6-3." and stored.backfill  # still not news
+    w.clock.now = T0 + 2 * INTERVAL
+    w.site.feeds["/feed.xml"].append(("Other", f"{w.base}/a/other", "Another summary."))  # new ETag
+    w.site.hits.clear()
+    await poller.poll_due()
+    assert "/a/wall" not in w.site.hits  # the same edit is not fetched again
 
 
 async def test_restart_neither_floods_nor_skips(world: World) -> None:
