@@ -131,6 +131,6 @@ async def resolve_checked(url: URL, resolver: Resolver, allowed_hosts: Collectio
         problem = address_problem(ip)
         if problem:
             where = "" if literal is not None else f" ({host} resolves there)"
-            log.warning("blocked fetch of %s: %s is %s", url, ip, problem)
+            log.info("blocked fetch of %s: %s is %s", url, ip, problem)
             raise BlockedURL(f"refused: {ip} is {problem}{where}")
     return addresses
