@@ -111,6 +111,7 @@ class DigestCog(commands.Cog):
         self.bot = bot
         self.knowledge = knowledge
         self._lock = asyncio.Lock()
+        self.rounds = 0  # completed loop rounds (tests and health checks wait on it)
         self.tick.change_interval(seconds=tick_seconds)
 
     async def cog_load(self) -> None:
@@ -137,6 +138,7 @@ class DigestCog(commands.Cog):
     ) -> None:
         """Post a digest of new articles every day at this time in this channel."""
         assert interaction.guild_id is not None
+        await ui.think(interaction, ephemeral=True)
         schedule = await self.knowledge.set_digest(interaction.guild_id, channel.id, time, timezone)
         await ui.reply(
             interaction,
@@ -186,6 +188,7 @@ class DigestCog(commands.Cog):
     async def off(self, interaction: discord.Interaction) -> None:
         """Stop posting the daily digest in this server."""
         assert interaction.guild_id is not None
+        await ui.think(interaction, ephemeral=True)
         was_on = await self.knowledge.disable_digest(interaction.guild_id)
         text = "The daily digest is off." if was_on is not False else "There was no daily digest to turn off."
         await ui.reply(interaction, content=text, ephemeral=True)
@@ -194,6 +197,7 @@ class DigestCog(commands.Cog):
     async def status(self, interaction: discord.Interaction) -> None:
         """Show where and when the digest is posted, when it last went out and any problem."""
         assert interaction.guild_id is not None
+        await ui.think(interaction, ephemeral=True)
         schedule = await self.knowledge.get_digest(interaction.guild_id)
         await ui.reply(interaction, embed=status_embed(schedule), ephemeral=True)
 
@@ -206,6 +210,8 @@ class DigestCog(commands.Cog):
             await self.run_due(datetime.now(UTC))
         except Exception:
             log.exception("digest round failed; will retry next minute")
+        finally:
+            self.rounds += 1
 
     @tick.before_loop
     async def _wait_ready(self) -> None:

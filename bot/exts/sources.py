@@ -125,6 +125,7 @@ class SourcesCog(commands.Cog):
     @app_commands.describe(source="The source to stop following")
     async def remove(self, interaction: discord.Interaction, source: int) -> None:
         """Stop following a source (articles already stored stay searchable)."""
+        await ui.think(interaction, ephemeral=True)
         removed = await self.knowledge.remove_source(source, guild=interaction.guild_id)
         await ui.reply(
             interaction,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.bot.conftest import Harness
+from tests.bot.test_interactions import followup
 from tests.conftest import SEED_URL
 from tests.fakediscord import FakeDiscord, Perm
 
@@ -25,7 +26,7 @@ async def ticked(harness: Harness, rounds: int = 1) -> None:
     """Wait until the digest loop has completed ``rounds`` iterations since the bot started."""
     cog = harness.cog("DigestCog")
     async with asyncio.timeout(10):
-        while cog.tick.current_loop < rounds:
+        while cog.rounds < rounds:
             await asyncio.sleep(0.02)
 
 
@@ -46,9 +47,9 @@ async def test_admin_sets_a_digest_and_posts_one_now(harness: Harness) -> None:
     record = await fake.send_interaction(
         "digest", {"channel": fake.news, "time": "23:59", "timezone": "UTC"}, subcommand="set"
     )
-    call = await fake.wait_for_response(record)
-    assert call.json["type"] == 4 and call.json["data"]["flags"] & EPHEMERAL
-    assert f"<#{fake.news.id}>" in call.json["data"]["content"] and "23:59" in call.json["data"]["content"]
+    done = await answered(fake, record)
+    assert done["flags"] & EPHEMERAL
+    assert f"<#{fake.news.id}>" in done["content"] and "23:59" in done["content"]
 
     confirmation = await answered(fake, await fake.send_interaction("digest", {}, subcommand="now"))
     assert confirmation["flags"] & EPHEMERAL and "Posted the digest (1 article)" in confirmation["content"]
@@ -58,8 +59,8 @@ async def test_admin_sets_a_digest_and_posts_one_now(harness: Harness) -> None:
 
     status = await answered(fake, await fake.send_interaction("digest", {}, subcommand="status"))
     assert "23:59" in status["embeds"][0]["description"]
-    off = await fake.send_interaction("digest", {}, subcommand="off")
-    assert "off" in (await fake.wait_for_response(off)).json["data"]["content"]
+    off = await answered(fake, await fake.send_interaction("digest", {}, subcommand="off"))
+    assert "off" in off["content"]
     assert (await harness.knowledge.get_digest(fake.guild.id)).enabled is False
 
 
@@ -68,8 +69,8 @@ async def test_bad_time_or_zone_is_explained(harness: Harness) -> None:
     record = await fake.send_interaction(
         "digest", {"channel": fake.news, "time": "25:99", "timezone": "Mars/Base"}, subcommand="set"
     )
-    call = await fake.wait_for_response(record)
-    assert call.json["data"]["flags"] & EPHEMERAL and "HH:MM" in call.json["data"]["content"]
+    body = await followup(fake, record)
+    assert body["flags"] & EPHEMERAL and "HH:MM" in body["content"]
 
 
 async def test_scheduled_digest_posts_exactly_once_across_a_restart(harness: Harness) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from bot import ui
 from knowledge.errors import InvalidInput
 from knowledge.models import Passage, SearchHit
 from tests.bot.conftest import Harness, bot_payloads
+from tests.bot.fakes import FakeKnowledge
+from tests.conftest import make_settings
 from tests.fakediscord import FakeDiscord
 
 EPHEMERAL = 1 << 6
@@ -26,6 +29,20 @@ async def finished(fake: FakeDiscord, record: Any, timeout: float = 5.0) -> dict
             message = fake.original_message(record)
             if message is not None and not message["flags"] & (1 << 7):
                 return message
+            await asyncio.sleep(0.02)
+
+
+async def followup(fake: FakeDiscord, record: Any, timeout: float = 5.0) -> dict[str, Any]:
+    """The body of the last followup the bot posted for an interaction."""
+    async with asyncio.timeout(timeout):
+        while True:
+            posts = [
+                c
+                for c in fake.interaction_responses(record)
+                if c.method == "POST" and c.path.startswith("/webhooks/") and c.status
+            ]
+            if posts:
+                return posts[-1].json
             await asyncio.sleep(0.02)
 
 
@@ -206,11 +223,10 @@ async def test_admin_can_manage_sources_with_autocomplete(canned: Harness) -> No
     await fake.wait_for_response(denied)
     assert fake.interaction(denied).choices == []
 
-    removed = await fake.send_interaction("sources", {"source": 1}, subcommand="remove")
-    body = await callback_body(fake, removed)
-    assert "Stopped following" in body["data"]["content"] and body["data"]["flags"] & EPHEMERAL
-    missing = await fake.send_interaction("sources", {"source": 1}, subcommand="remove")
-    assert "no source #1" in (await callback_body(fake, missing))["data"]["content"]
+    removed = await finished(fake, await fake.send_interaction("sources", {"source": 1}, subcommand="remove"))
+    assert "Stopped following" in removed["content"] and removed["flags"] & EPHEMERAL
+    missing = await followup(fake, await fake.send_interaction("sources", {"source": 1}, subcommand="remove"))
+    assert "no source #1" in missing["content"] and missing["flags"] & EPHEMERAL
 
 
 async def test_timezone_autocomplete_offers_iana_names(canned: Harness) -> None:
@@ -223,3 +239,24 @@ async def test_timezone_autocomplete_offers_iana_names(canned: Harness) -> None:
     )
     await fake.wait_for_response(record)
     assert [c["value"] for c in fake.interaction(record).choices or []] == ["Europe/London"]
+
+
+async def test_commands_sync_to_the_dev_server_only_when_they_change(canned: Harness) -> None:
+    fake = canned.fake
+    puts = rf"^/applications/{fake.application_id}/guilds/{fake.guild.id}/commands$"
+    assert fake.command_names(fake.guild.id) == {"ask", "search", "sources", "digest"}
+    assert len(fake.calls_to("PUT", puts)) == 1 and canned.bot is not None and canned.bot.synced
+    bot = await canned.restart()
+    assert len(fake.calls_to("PUT", puts)) == 1 and bot.synced is False
+    assert not fake.calls_to("PUT", rf"^/applications/{fake.application_id}/commands$")
+
+
+async def test_commands_sync_globally_without_a_dev_server(fake: FakeDiscord, tmp_path: Path) -> None:
+    env = {**fake.env(), "NEWSDESK_DEV_GUILD_ID": ""}
+    runner = Harness(fake, FakeKnowledge(), make_settings(tmp_path, **env))
+    await runner.start()
+    try:
+        assert fake.command_names(None) == {"ask", "search", "sources", "digest"}
+        assert not fake.calls_to("PUT", r"/guilds/\d+/commands$")
+    finally:
+        await runner.stop()
