@@ -19,7 +19,7 @@ from aiohttp import web
 from knowledge.errors import BlockedURL, FeedError, InvalidInput, NotFound
 from knowledge.ingest.fetch import Fetcher, FetchLimits, FetchResult
 from knowledge.ingest.urls import canonical_url
-from knowledge.models import Article, IngestResult, Source, SourceKind
+from knowledge.models import Article, IngestResult, IngestStatus, Source, SourceKind
 from knowledge.poller import Poller, PollProgress, backoff_delay
 from tests.web import LoopbackOnlyConnector, serve
 
@@ -85,7 +85,7 @@ class FakeStore:
         if old is not None and old.digest == digest:
             return IngestResult(article.source or article.url, "unchanged", 1, len(article.paragraphs))
         self.articles[key] = Stored(article, source_id, old.backfill if old else backfill, digest)
-        status = "updated" if old else "added"
+        status: IngestStatus = "updated" if old else "added"
         return IngestResult(article.source or article.url, status, 1, len(article.paragraphs))
 
     def by_url(self, url: str) -> Stored:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -199,9 +200,7 @@ async def test_redirect_to_unsafe_target_is_refused(
     base = server[0]
     port = base.rsplit(":", 1)[1]
     with pytest.raises(BlockedURL, match=words):
-        await fetcher.fetch(
-            base + "/redirect-to?to=" + aiohttp.helpers.quote(target.format(port=port), safe="")
-        )
+        await fetcher.fetch(base + "/redirect-to?to=" + quote(target.format(port=port), safe=""))
 
 
 @pytest.mark.parametrize(
@@ -223,7 +222,7 @@ async def test_retry_after_is_honoured(
     server: tuple[str, web.Application], fetcher: Fetcher, code: int, after: str, delay: float
 ) -> None:
     with pytest.raises(RetryLater) as info:
-        await fetcher.fetch(f"{server[0]}/status/{code}?after={aiohttp.helpers.quote(after)}")
+        await fetcher.fetch(f"{server[0]}/status/{code}?after={quote(after)}")
     assert info.value.delay == delay
     assert f"HTTP {code}" in str(info.value)
 

@@ -80,7 +80,8 @@ def test_tracking_params_and_fragments_always_removed(url: str) -> None:
     parts = urlsplit(canonical_url(url))
     assert not parts.fragment
     assert not any(is_tracking_param(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
-    assert parts.scheme in ("http", "https") and parts.hostname == parts.hostname.lower()
+    assert parts.scheme in ("http", "https") and parts.hostname is not None
+    assert parts.hostname == parts.hostname.lower()
 
 
 @given(st.text(max_size=80))
