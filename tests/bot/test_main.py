@@ -20,7 +20,7 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "DISCORD_"))}
     return {
         **keep,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "NEWSDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         "NEWSDESK_INDEX_DIR": str(tmp_path / "index"),
         **extra,
