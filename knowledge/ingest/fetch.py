@@ -329,6 +329,11 @@ def _size(n: int) -> str:
 def _reason(exc: Exception | None) -> str:
     if exc is None:
         return "no address to connect to"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        detail = getattr(exc.certificate_error, "verify_message", None) or exc.certificate_error
+        return f"the TLS certificate is not valid for this name ({detail})"
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return f"the TLS handshake failed ({exc})"
     os_error = getattr(exc, "os_error", None)
     if isinstance(os_error, OSError) and os_error.errno:
         return os.strerror(os_error.errno).lower()
