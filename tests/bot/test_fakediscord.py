@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import time
+import zlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
@@ -81,8 +85,9 @@ async def test_connects_ready_with_guild_create(fake: FakeDiscord) -> None:
         identify = fake.gateway.ops(2)[0]["d"]
         assert identify["token"] == fake.token
         assert identify["intents"] == discord.Intents.default().value
-        # discord.py asks for transport compression; the fake streams zlib with Z_SYNC_FLUSH.
-        assert fake.gateway.connections[0].compress == "zlib-stream"
+        # discord.py asks for transport compression (zlib-stream, or zstd-stream when importable).
+        active = discord.utils._ActiveDecompressionContext.COMPRESSION_TYPE
+        assert fake.gateway.connections[0].compress == active
         await fake.gateway.wait_for(lambda: fake.gateway.connections[0].heartbeats >= 2, timeout=3)
     assert fake.unexpected_calls == []
     assert [c.path for c in fake.calls[:2]] == ["/users/@me", "/oauth2/applications/@me"]
@@ -251,7 +256,13 @@ async def test_dropped_gateway_is_resumed_with_replay(fake: FakeDiscord) -> None
 
 
 async def test_invalid_session_makes_client_identify_again(fake: FakeDiscord) -> None:
-    async with connected(make_client(), fake):
+    client = make_client()
+
+    async def no_identify_delay(shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py waits 5 s before re-identifying; not needed against the fake."""
+
+    client.before_identify_hook = no_identify_delay  # type: ignore[method-assign]
+    async with connected(client, fake):
         fake.gateway.invalidate_next_resume = True
         await fake.drop_gateway()
         await fake.wait_for_ready(identifies=2)
@@ -328,3 +339,55 @@ async def test_unknown_route_is_recorded(fake: FakeDiscord) -> None:
         with pytest.raises(discord.NotFound):
             await client.http.request(discord.http.Route("GET", "/nowhere/{x}", x=1))
     assert [(c.method, c.path) for c in fake.unexpected_calls] == [("GET", "/nowhere/1")]
+
+
+async def test_raw_gateway_zlib_stream_and_plain_json(fake: FakeDiscord) -> None:
+    async with aiohttp.ClientSession() as session:
+        url = f"{fake.gateway_url}?v=10&encoding=json&compress=zlib-stream"
+        async with session.ws_connect(url) as ws:
+            frame = await ws.receive(timeout=2)
+            assert frame.type is aiohttp.WSMsgType.BINARY and frame.data.endswith(b"\x00\x00\xff\xff")
+            inflate = zlib.decompressobj()
+            hello = json.loads(inflate.decompress(frame.data))
+            assert hello == {"op": 10, "d": {"heartbeat_interval": 300}}
+            await ws.send_json({"op": 2, "d": {"token": fake.token, "intents": 1, "properties": {}}})
+            ready = json.loads(inflate.decompress((await ws.receive(timeout=2)).data))
+            assert ready["t"] == "READY" and ready["s"] == 1
+            assert ready["d"]["resume_gateway_url"] == fake.gateway_url
+            guild = json.loads(inflate.decompress((await ws.receive(timeout=2)).data))
+            assert guild["t"] == "GUILD_CREATE" and guild["s"] == 2
+        async with session.ws_connect(f"{fake.gateway_url}?v=10&encoding=json") as ws:
+            assert (await ws.receive_json(timeout=2))["op"] == 10
+            await ws.send_json({"op": 2, "d": {"token": "wrong", "intents": 1, "properties": {}}})
+            closing = await ws.receive(timeout=2)
+            assert closing.type is aiohttp.WSMsgType.CLOSE and closing.data == 4004
+
+
+async def test_abrupt_drop_is_resumed(fake: FakeDiscord) -> None:
+    async with connected(make_client(), fake):
+        await fake.drop_gateway(abrupt=True)
+        await fake.wait_for_resume()
+        assert len(fake.gateway.ops(2)) == 1
+
+
+async def test_file_upload_becomes_attachment(fake: FakeDiscord) -> None:
+    async with connected(make_client(), fake) as client:
+        channel = client.get_channel(fake.general.id)
+        assert isinstance(channel, discord.TextChannel)
+        sent = await channel.send("report", file=discord.File(io.BytesIO(b"hello"), "report.txt"))
+        assert [(a.filename, a.size) for a in sent.attachments] == [("report.txt", 5)]
+        call = fake.calls_to("POST", r"/messages$")[-1]
+        assert call.json["content"] == "report" and call.files[0]["filename"] == "report.txt"
+
+
+async def test_two_hundred_concurrent_interactions_acknowledged(fake: FakeDiscord) -> None:
+    client = make_client()
+    tree = make_tree(client)
+    async with connected(client, fake):
+        await tree.sync()
+        records = [await fake.send_interaction("ask", {"question": f"q{i}"}) for i in range(200)]
+        calls = await asyncio.gather(*(fake.wait_for_response(r, timeout=10) for r in records))
+        assert all(c.status == 204 or c.status == 200 for c in calls)
+        latencies = [r.latency for r in records]
+        assert all(latency is not None and latency < 3 for latency in latencies), max(latencies)  # type: ignore[type-var]
+        assert len(fake.messages_in(fake.general)) == 200

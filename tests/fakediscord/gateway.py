@@ -9,6 +9,7 @@ import logging
 import secrets
 import zlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -89,14 +90,41 @@ class Session:
     invalid: bool = False
 
 
+def stream_compressor(kind: str | None) -> Callable[[bytes], bytes] | None:
+    """Per-connection transport compression: each call returns one flushed, complete message.
+
+    zlib-stream ends every message with Z_SYNC_FLUSH (00 00 ff ff), which discord.py waits for;
+    zstd-stream (used by discord.py when zstandard or compression.zstd is importable) flushes a block.
+    """
+    if kind is None:
+        return None
+    if kind == "zlib-stream":
+        z = zlib.compressobj()
+        return lambda data: z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)
+    if kind == "zstd-stream":
+        try:
+            import zstandard  # type: ignore[import-not-found]
+
+            cobj = zstandard.ZstdCompressor().compressobj()
+            return lambda data: cobj.compress(data) + cobj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+        except ImportError:
+            try:
+                from compression.zstd import ZstdCompressor  # type: ignore[import-not-found]
+            except ImportError:
+                return None
+            c = ZstdCompressor()
+            return lambda data: c.compress(data, mode=ZstdCompressor.FLUSH_BLOCK)  # type: ignore[no-any-return]
+    return None
+
+
 class Connection:
-    """One websocket; serialises sends so the zlib stream stays in order."""
+    """One websocket; serialises sends so the compressed stream stays in order."""
 
     def __init__(self, ws: web.WebSocketResponse, request: web.Request, compress: str | None) -> None:
         self.ws = ws
         self.request = request
         self.compress = compress
-        self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
+        self._compress = stream_compressor(compress)
         self._lock = asyncio.Lock()
         self.session: Session | None = None
         self.heartbeats = 0
@@ -107,9 +135,8 @@ class Connection:
             if self.ws.closed:
                 return
             try:
-                if self._zlib is not None:
-                    raw = self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
-                    await self.ws.send_bytes(raw)
+                if self._compress is not None:
+                    await self.ws.send_bytes(self._compress(text.encode()))
                 else:
                     await self.ws.send_str(text)
             except (ConnectionError, RuntimeError):
@@ -198,8 +225,8 @@ class Gateway:
     # ---- websocket handler ------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
         compress = request.query.get("compress")
-        if compress not in (None, "zlib-stream"):
-            raise web.HTTPBadRequest(text=f"fakediscord supports compress=zlib-stream only, not {compress}")
+        if compress is not None and stream_compressor(compress) is None:
+            raise web.HTTPBadRequest(text=f"fakediscord cannot serve compress={compress}")
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
         conn = Connection(ws, request, compress)

@@ -76,7 +76,14 @@ async def _read_body(request: web.Request, call: Call) -> None:
                 call.json = json.loads(str(value))
             elif isinstance(value, web.FileField):
                 data = value.file.read()
-                call.files.append({"field": name, "filename": value.filename, "size": len(data)})
+                call.files.append(
+                    {
+                        "field": name,
+                        "filename": value.filename,
+                        "size": len(data),
+                        "content_type": value.content_type,
+                    }
+                )
         return
     raw = await request.read()
     if raw:
@@ -111,7 +118,7 @@ class Rest:
         status, body, extra = await self._respond(request, call, handler if matched else None)
         headers.update(extra)
         call.status, call.response = status, None if body is NO_CONTENT else body
-        await self.fake._notify_call()
+        await self.fake._notify_call(call)
         return _json_response(status, body, headers)
 
     async def _respond(

@@ -213,7 +213,7 @@ class Endpoints(WebhookEndpoints):
             raise ApiError(400, 50083, "Thread is archived")
         body = call.json or {}
         validate.check_message(body, has_files=bool(call.files))
-        msg = self.world.store(self.world.bot_message(channel, body))
+        msg = self.world.store(self.world.bot_message(channel, body, files=call.files))
         await self.fake.dispatch("MESSAGE_CREATE", msg)
         return msg
 

@@ -23,6 +23,7 @@ from .world import Call, InteractionRecord, World
 log = logging.getLogger(__name__)
 
 ChannelRef = Channel | int
+CALLBACK = re.compile(r"^/interactions/(\d+)/[^/]+/callback$")
 InteractionRef = InteractionRecord | int
 
 
@@ -308,7 +309,10 @@ class FakeDiscord(World):
         )
 
     # ---- inspection -------------------------------------------------------------------------
-    async def _notify_call(self) -> None:
+    async def _notify_call(self, call: Call) -> None:
+        match = CALLBACK.match(call.path)
+        if match and int(match[1]) in self.interactions:
+            self.interactions[int(match[1])].answered.set()
         async with self._calls_changed:
             self._calls_changed.notify_all()
 
@@ -352,9 +356,14 @@ class FakeDiscord(World):
         return list(self.interaction(interaction).calls)
 
     async def wait_for_response(self, interaction: InteractionRef, timeout: float = 5.0) -> Call:
-        """The interaction's callback call (successful or not)."""
+        """The interaction's callback call (successful or not), once answered."""
         record = self.interaction(interaction)
-        return await self.wait_for_call("POST", rf"^/interactions/{record.id}/[^/]+/callback$", timeout)
+
+        try:
+            await asyncio.wait_for(record.answered.wait(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"interaction {record.id} not answered within {timeout}s") from None
+        return next(c for c in record.calls if CALLBACK.match(c.path) and c.status)
 
     def original_message(self, interaction: InteractionRef) -> JSON | None:
         record = self.interaction(interaction)

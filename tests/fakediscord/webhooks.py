@@ -83,7 +83,11 @@ class WebhookEndpoints:
             else:
                 body = {"content": "", "flags": int(data.get("flags") or 0) & EPHEMERAL}
             msg = self.world.bot_message(
-                channel, body, type=20 if rec.type == 2 else 19, flags=LOADING if rtype == 5 else 0
+                channel,
+                body,
+                type=20 if rec.type == 2 else 19,
+                flags=LOADING if rtype == 5 else 0,
+                files=call.files if rtype == 4 else None,
             )
             msg.update(self._metadata(rec))
             self.world.store(msg)
@@ -167,7 +171,7 @@ class WebhookEndpoints:
             await self._updated(msg)
         else:
             channel = self.world.channel(request.query.get("thread_id") or rec.channel_id)
-            msg = self.world.bot_message(channel, body, type=20 if rec.type == 2 else 19)
+            msg = self.world.bot_message(channel, body, type=20 if rec.type == 2 else 19, files=call.files)
             msg.update(self._metadata(rec))
             self.world.store(msg)
             if not msg["flags"] & EPHEMERAL:

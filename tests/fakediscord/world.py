@@ -3,6 +3,7 @@ registered application commands and interactions. No I/O here."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import secrets
 import time
@@ -83,6 +84,9 @@ class InteractionRecord:
     original_id: int | None = None
     calls: list[Call] = field(default_factory=list)
     choices: list[JSON] | None = None  # autocomplete result (callback type 8)
+    answered: asyncio.Event = field(
+        default_factory=asyncio.Event, repr=False
+    )  # set once the callback is answered
 
     @property
     def latency(self) -> float | None:
@@ -225,7 +229,14 @@ class World:
         return msg
 
     def bot_message(
-        self, channel: Channel, body: JSON, *, type: int = 0, flags: int = 0, extra: JSON | None = None
+        self,
+        channel: Channel,
+        body: JSON,
+        *,
+        type: int = 0,
+        flags: int = 0,
+        extra: JSON | None = None,
+        files: list[JSON] | None = None,
     ) -> JSON:
         """Build (not store) the message the bot's create-message payload produces."""
         referenced = None
@@ -258,6 +269,19 @@ class World:
         )
         if body.get("nonce") is not None:
             msg["nonce"] = body["nonce"]
+        for f in files or []:
+            aid = self.snowflakes.next()
+            url = f"https://cdn.discordapp.com/attachments/{channel.id}/{aid}/{f['filename']}"
+            msg["attachments"].append(
+                {
+                    "id": str(aid),
+                    "filename": f["filename"],
+                    "size": f["size"],
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": f.get("content_type"),
+                }
+            )
         self.message_pings[int(msg["id"])] = (users, roles, everyone)
         return msg
 
