@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
-from knowledge.errors import BlockedURL, NewsdeskError, SourceError
+from knowledge.errors import BlockedURL, InvalidInput, NewsdeskError, SourceError
 from knowledge.ingest.extract import decode_html, extract_html, extract_text
 from knowledge.ingest.feeds import Feed, FeedEntry, entry_article, parse_feed
 from knowledge.ingest.fetch import Fetcher, FetchResult, RetryLater
@@ -36,6 +36,8 @@ class SourceRepository(Protocol):
     ) -> Source: ...
 
     async def get_source(self, source_id: int) -> Source: ...
+
+    async def find_source(self, url: str, *, guild: int | None) -> Source | None: ...
 
     async def due_sources(self, now: datetime, *, limit: int = 100) -> list[Source]: ...
 
@@ -168,6 +170,9 @@ class Poller:
         is stored, so a bad URL leaves the database untouched.
         """
         url = canonical_url(url)
+        existing = await self.store.find_source(url, guild=guild)
+        if existing is not None:
+            raise InvalidInput(f"{url} is already a source here (id {existing.id}).")
         classified = await self.fetch_and_classify(url)
         if classified.feed is None:
             article = await asyncio.to_thread(self.extract, classified.result)  # fails before storing

@@ -58,6 +58,9 @@ class FakeStore:
             raise NotFound(f"There is no source with id {source_id}.")
         return self.sources[source_id]
 
+    async def find_source(self, url: str, *, guild: int | None) -> Source | None:
+        return next((s for s in self.sources.values() if s.url == url and s.guild == guild), None)
+
     async def due_sources(self, now: datetime, *, limit: int = 100) -> list[Source]:
         due = [
             s
@@ -387,9 +390,10 @@ async def test_bad_sources_are_refused_before_anything_is_stored(world: World) -
         await poller.add_source(f"{w.base}/broken.rss")
     news_feed(w)
     await poller.add_source(f"{w.base}/feed.xml")
+    w.site.hits.clear()
     with pytest.raises(InvalidInput, match="already a source"):
         await poller.add_source(f"{w.base}/feed.xml#again")
-    assert len(w.store.sources) == 1
+    assert len(w.store.sources) == 1 and w.site.hits == []  # refused without a download
 
 
 async def test_page_source_and_one_off_ingest(world: World) -> None:
