@@ -284,7 +284,7 @@ class Fetcher:
                 delay = min(delay, self.limits.max_retry_after)
             wait = f"; retry after {math.ceil(delay)} s" if delay is not None else ""
             raise RetryLater(f"HTTP {status} {resp.reason or ''} for {url}{wait}".replace("  ", " "), delay)
-        if status >= 400 or status < 200:
+        if not 200 <= status < 300:
             raise FetchError(f"HTTP {status} {resp.reason or ''} for {url}".replace("  ", " "))
         refuse_early(content_type)
         body = await self._read_body(url, resp)
