@@ -303,3 +303,17 @@ async def test_connection_refused_is_a_clear_fetch_error(fetcher: Fetcher) -> No
         port = sock.getsockname()[1]
     with pytest.raises(FetchError, match=f"could not connect to 127.0.0.1:{port}: connection refused"):
         await fetcher.fetch(f"http://127.0.0.1:{port}/")
+
+
+async def test_gzip_bomb_cut_at_the_default_10_mb() -> None:
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)  # ~64 KB on the wire
+    app = web.Application()
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
+
+    app.router.add_get("/", handler)
+    async with serve(app) as base, aiohttp.ClientSession(connector=LoopbackOnlyConnector()) as session:
+        fetcher = Fetcher(session, allowed_hosts={"127.0.0.1"})
+        with pytest.raises(FetchError, match="larger than 10 MB"):
+            await fetcher.fetch(base + "/")
