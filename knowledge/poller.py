@@ -311,7 +311,10 @@ class Poller:
         article = replace(
             article,
             title=article.title or entry.title,
-            published=entry.published or article.published,
+            # The feed's date keeps the publisher's zone; a bare feed date yields to a precise page time.
+            published=(article.published if entry.date_only and article.published else None)
+            or entry.published
+            or article.published,
             guild=guild,
             source=source_url,
         )
