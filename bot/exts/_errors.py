@@ -44,6 +44,10 @@ def explain(error: BaseException) -> tuple[str, bool]:
         return "That command only works inside a server.", False
     if isinstance(error, app_commands.CheckFailure):
         return PERMISSION_MESSAGE, False
+    if isinstance(error, app_commands.TransformerError):
+        return f"{error.value!r} is not a valid value for that option.", False
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        return "My commands were just updated; please try again in a minute.", False
     return "Something went wrong on my side.", True
 
 

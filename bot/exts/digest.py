@@ -76,6 +76,16 @@ def post_failure(error: discord.HTTPException, channel_id: int) -> str:
     )
 
 
+def posted_summary(digest: Digest, channel_id: int, shown: int = 5) -> str:
+    """The confirmation after ``/digest now``: where it went and the first few articles."""
+    count = len(digest.items)
+    lines = [f"Posted the digest ({count} {'article' if count == 1 else 'articles'}) in <#{channel_id}>:"]
+    lines += [f"• {ui.link(item.title or item.url, item.url, 150)}" for item in digest.items[:shown]]
+    if count > shown:
+        lines.append(f"… and {count - shown} more.")
+    return ui.clip("\n".join(lines), ui.CONTENT_LIMIT)
+
+
 def status_embed(schedule: DigestSchedule | None) -> discord.Embed:
     embed = discord.Embed(title="Daily digest", colour=ui.BRAND)
     if schedule is None:
@@ -176,12 +186,8 @@ class DigestCog(commands.Cog):
         if error:
             await ui.reply(interaction, content=error, ephemeral=True)
             return
-        count = len(digest.items)
-        noun = "article" if count == 1 else "articles"
         await ui.reply(
-            interaction,
-            content=f"Posted the digest ({count} {noun}) in <#{channel_id}>.",
-            ephemeral=True,
+            interaction, content=posted_summary(digest, channel_id), ephemeral=True, suppress_embeds=True
         )
 
     @digest.command(name="off")
