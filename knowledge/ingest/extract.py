@@ -1,0 +1,276 @@
+"""Turn a downloaded page or a text file into an :class:`Article` of clean paragraphs.
+
+Everything a user is ever quoted comes from here, so this module is strict: one paragraph per
+real paragraph, once, without markup, and no template text. trafilatura finds the article and its
+metadata; its XML body keeps the paragraph structure and the links, which the rules in
+:mod:`knowledge.ingest.boilerplate` need to judge each paragraph again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Collection, Iterator
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import trafilatura
+from lxml import etree
+
+from knowledge.errors import ExtractionError
+from knowledge.ingest.boilerplate import Block, filter_blocks, is_boilerplate, recurring_keys
+from knowledge.ingest.text import (
+    check_text,
+    clean_paragraph,
+    decode_html,
+    dedupe_paragraphs,
+    normalize_space,
+    paragraph_key,
+    split_paragraphs,
+    strip_tags,
+    word_count,
+)
+from knowledge.models import Article
+
+__all__ = [
+    "decode_html",
+    "dedupe_paragraphs",
+    "extract_html",
+    "extract_text",
+    "is_boilerplate",
+    "paragraph_key",
+    "recurring_keys",
+    "split_paragraphs",
+]
+
+log = logging.getLogger(__name__)
+
+MIN_ARTICLE_WORDS = 20  # less than this after cleaning is a stub, a login form or a link list
+# extensive_search loads dateparser (seconds per process) and found no extra date on the corpus.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+_BLOCK_TAGS = frozenset({"p", "head", "quote", "item", "row", "code"})
+_SCRIPTS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<head\b.*?</head\s*>", re.I | re.S)
+_ELLIPSIS = ("…", "...")
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+_ATTR = re.compile(r"""([A-Za-z][\w:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_ANCHOR = re.compile(r"<a\b[^>]*>([^<]{0,400}(?:<(?!/?a\b)[^<]{0,400}){0,20})</a\s*>", re.I)
+
+
+def _inline(element: etree._Element, parts: list[str], in_link: bool) -> int:
+    """Append an element's inline text to ``parts``; return how many characters were link text."""
+    linked = 0
+    in_link = in_link or element.tag == "ref"
+    if element.text:
+        parts.append(element.text)
+        linked += len(element.text) if in_link else 0
+    for child in element:
+        if child.tag in _BLOCK_TAGS or child.tag in ("list", "table"):
+            parts.append(" ")  # a nested block is a block of its own
+        elif child.tag == "lb":
+            parts.append(" ")
+        else:
+            linked += _inline(child, parts, in_link)
+        if child.tail:
+            parts.append(child.tail)
+            linked += len(child.tail) if in_link else 0
+    return linked
+
+
+def _text_of(element: etree._Element) -> tuple[str, int]:
+    """Visible text of a paragraph-like element and how many of its characters are link text."""
+    parts: list[str] = []
+    linked = _inline(element, parts, False)
+    return clean_paragraph("".join(parts)), linked
+
+
+def _blocks(body: etree._Element) -> Iterator[Block]:
+    """One block per paragraph-like element of trafilatura's XML body, in document order."""
+    for element in body.iter():
+        if element is body or not isinstance(element.tag, str):
+            continue
+        if element.tag == "row":
+            cells = [clean_paragraph(" ".join(c.itertext())) for c in element.iter("cell")]
+            text = " | ".join(c for c in cells if c)
+            linked = sum(len(normalize_space("".join(r.itertext()))) for r in element.iter("ref"))
+        elif element.tag in _BLOCK_TAGS - {"row"}:
+            if element.getparent() is not None and element.getparent().tag in ("row", "cell"):
+                continue
+            if element.tag == "quote" and any(child.tag in _BLOCK_TAGS for child in element):
+                continue  # its paragraphs are visited on their own
+            text, linked = _text_of(element)
+        else:
+            continue
+        if text:
+            yield Block(text, min(1.0, linked / max(1, len(text))), heading=element.tag == "head")
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _site(url: str | None, sitename: str | None) -> str | None:
+    host = urlsplit(url).hostname if url else None
+    if host:
+        return host.removeprefix("www.")
+    return normalize_space(sitename) if sitename else None
+
+
+def _canonical(html: str) -> str | None:
+    """The page's rel=canonical link when it is absolute (trafilatura prefers og:url)."""
+    for tag in _LINK_TAG.findall(html[:300_000]):
+        attrs = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTR.findall(tag)}
+        if "canonical" in attrs.get("rel", "").lower().split():
+            href = strip_tags(attrs.get("href", "")).strip()
+            if href.startswith(("http://", "https://")):
+                return href
+    return None
+
+
+def _mostly_links(html: str, paragraphs: list[str]) -> bool:
+    """True when the extracted text is made of the page's link texts: an index, not an article.
+
+    trafilatura's fallback extractors flatten a list of headlines into one "paragraph" without
+    link markup, so this is checked against the anchors of the original page.
+    """
+    text = paragraph_key(" ".join(paragraphs))
+    if not text:
+        return True
+    anchors = {paragraph_key(a) for a in _ANCHOR.findall(html)}
+    covered = sum(len(a) for a in anchors if a.count(" ") >= 3 and a in text)
+    return covered >= 0.5 * len(text)
+
+
+def _visible_text(html: str) -> str:
+    return normalize_space(strip_tags(_SCRIPTS.sub(" ", html)))
+
+
+def _standfirst(description: str | None, title: str, html: str, paragraphs: list[str]) -> str | None:
+    """The page's summary line when it is printed above the article but trafilatura left it out."""
+    if not description:
+        return None
+    summary = clean_paragraph(description)
+    if word_count(summary) < 8 or summary.endswith(_ELLIPSIS) or is_boilerplate(summary):
+        return None
+    key = paragraph_key(summary)
+    if key in paragraph_key(title) or any(key in paragraph_key(p) for p in paragraphs[:5]):
+        return None
+    if summary not in _visible_text(html):
+        return None  # only in <meta>: an SEO blurb, not part of the page people read
+    return summary
+
+
+def _run_trafilatura(html: str, url: str | None) -> trafilatura.settings.Document | None:
+    try:
+        document = trafilatura.bare_extraction(
+            html,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            include_links=True,
+            with_metadata=True,
+            date_extraction_params=_DATE_PARAMS,
+        )
+    except Exception as exc:  # trafilatura and lxml raise many kinds on hostile markup
+        log.debug("trafilatura failed: %r", exc)
+        raise ExtractionError("This page could not be parsed as HTML: no article text was found.") from exc
+    return document if isinstance(document, trafilatura.settings.Document) else None
+
+
+def extract_html(
+    html: str | bytes,
+    *,
+    url: str | None = None,
+    site_boilerplate: Collection[str] = (),
+    declared_charset: str | None = None,
+) -> Article:
+    """Extract the article from an HTML page.
+
+    ``url`` (the address it was fetched from or the user's ``--url``) wins over the page's own
+    canonical link; when neither exists ``Article.url`` is ``""`` for the caller to fill in.
+    ``site_boilerplate`` holds :func:`paragraph_key` values of lines known to recur on other
+    pages of the same site (see :func:`recurring_keys`); such paragraphs are dropped.
+    """
+    text = decode_html(html, declared_charset) if isinstance(html, bytes) else html
+    check_text(text)
+    if not text.strip():
+        raise ExtractionError("The page is empty: there is no article text in it.")
+    document = _run_trafilatura(text, url)
+    if document is None or document.body is None:
+        raise ExtractionError("The page holds no article text (it may be a login page, a list or empty).")
+    recurring = {paragraph_key(line) for line in site_boilerplate}
+    paragraphs = filter_blocks(list(_blocks(document.body)), recurring)
+    title = clean_paragraph(document.title or "")
+    lede = _standfirst(document.description, title, text, paragraphs)
+    if lede is not None and paragraph_key(lede) not in recurring:
+        paragraphs.insert(0, lede)
+    paragraphs = dedupe_paragraphs(paragraphs)
+    if sum(word_count(p) for p in paragraphs) < MIN_ARTICLE_WORDS or _mostly_links(text, paragraphs):
+        raise ExtractionError("The page holds no article text (it may be a login page, a list or empty).")
+    canonical = url or _canonical(text) or document.url or ""
+    title = title or _fallback_title(paragraphs)
+    return Article(
+        url=canonical,
+        title=title,
+        paragraphs=tuple(paragraphs),
+        published=_parse_date(document.date),
+        site=_site(canonical, document.sitename),
+    )
+
+
+def _fallback_title(paragraphs: list[str]) -> str:
+    first = paragraphs[0] if paragraphs else ""
+    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
+    return sentence if len(sentence) <= 120 else sentence[:117].rstrip() + "…"
+
+
+def _headline_like(line: str) -> bool:
+    words = word_count(line)
+    return 1 <= words <= 25 and not line.rstrip("”\"'’)").endswith((".", ":", ";", ",")) and len(line) <= 200
+
+
+def extract_text(text: str, *, url: str | None = None, title: str | None = None) -> Article:
+    """Extract an article from plain text (possibly with raw HTML lines left in).
+
+    The leading short lines are taken as category and headline: the longest of them is the title
+    (unless ``title`` is given) and the ones before it are dropped as section labels.
+    """
+    check_text(text)
+    lines = [p for p in split_paragraphs(text) if not is_boilerplate(p)]
+    head = 0
+    while head < len(lines) and head < 4 and _headline_like(lines[head]):
+        head += 1
+    if title is None and head:
+        best = max(range(head), key=lambda i: (word_count(lines[i]), i))
+        title, body = lines[best], lines[best + 1 :]
+    elif title is not None and _is_title(lines[:head], title):
+        body = lines[head:]
+    else:
+        body = lines
+    body = [p for p in body if not _navigation(p)]
+    seen = {paragraph_key(title)} if title else set()
+    paragraphs = dedupe_paragraphs(body, seen=seen)
+    if sum(word_count(p) for p in paragraphs) < MIN_ARTICLE_WORDS:
+        raise ExtractionError("The text holds no article: it is empty or too short to quote from.")
+    return Article(
+        url=url or "",
+        title=normalize_space(title or "") or _fallback_title(paragraphs),
+        paragraphs=tuple(paragraphs),
+        site=_site(url, None),
+    )
+
+
+def _is_title(lines: list[str], title: str) -> bool:
+    key = paragraph_key(title)
+    return any(paragraph_key(line) == key for line in lines)
+
+
+def _navigation(line: str) -> bool:
+    """Very short lines without sentence punctuation: menus, section names, widget labels."""
+    return word_count(line) <= 3 and not re.search(r"[.!?”\"]\W*$", line)
