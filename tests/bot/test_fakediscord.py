@@ -8,6 +8,7 @@ import json
 import time
 import zlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import discord
@@ -27,7 +28,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield fake
 
 
-def make_client(**kwargs: object) -> discord.Client:
+def make_client(**kwargs: Any) -> discord.Client:
     return discord.Client(intents=discord.Intents.default(), guild_ready_timeout=GUILD_READY, **kwargs)
 
 

@@ -103,17 +103,17 @@ def stream_compressor(kind: str | None) -> Callable[[bytes], bytes] | None:
         return lambda data: z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)
     if kind == "zstd-stream":
         try:
-            import zstandard  # type: ignore[import-not-found]
+            import zstandard
 
             cobj = zstandard.ZstdCompressor().compressobj()
             return lambda data: cobj.compress(data) + cobj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
         except ImportError:
             try:
-                from compression.zstd import ZstdCompressor  # type: ignore[import-not-found]
+                from compression.zstd import ZstdCompressor
             except ImportError:
                 return None
             c = ZstdCompressor()
-            return lambda data: c.compress(data, mode=ZstdCompressor.FLUSH_BLOCK)  # type: ignore[no-any-return]
+            return lambda data: c.compress(data, mode=ZstdCompressor.FLUSH_BLOCK)
     return None
 
 

@@ -152,7 +152,7 @@ class Rest:
             async def endpoint(request: web.Request, fn: Handler = fn) -> Any:
                 return await fn(request, request[CALL])
 
-            app.router.add_route(method, PREFIX + path, endpoint)  # type: ignore[arg-type]
+            app.router.add_route(method, PREFIX + path, endpoint)
 
     # ---- faults -----------------------------------------------------------------------------
     def rate_limit(self, pattern: str, retry_after: float, method: str | None, is_global: bool) -> Fault:

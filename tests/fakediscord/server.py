@@ -241,6 +241,9 @@ class FakeDiscord(World):
 
         if mentions is None:
             mentions = [self.users[int(u)] for u in USER_MENTION.findall(content) if int(u) in self.users]
+            replied = self.users.get(int(reply_to["author"]["id"])) if reply_to else None
+            if replied is not None and replied not in mentions:
+                mentions.append(replied)  # replies ping their author by default
         msg = message_dict(
             id=self.snowflakes.next(),
             channel=target,

@@ -326,6 +326,14 @@ class World:
         if message is not None:
             message["thread"] = thread.to_dict()
             message["flags"] |= 1 << 5  # HAS_THREAD
+            # Discord opens such a thread with a THREAD_STARTER_MESSAGE (type 21, empty content)
+            # pointing at the parent message; it is in the thread's history but not counted.
+            author = self.users.get(int(message["author"]["id"]), self.bot_user)
+            starter = message_dict(
+                id=self.snowflakes.next(), channel=thread, author=author, type=21, referenced=message
+            )
+            starter["message_reference"]["channel_id"] = str(parent.id)
+            self.messages[int(starter["id"])] = starter
         return thread
 
     # ---- application commands ---------------------------------------------------------------
