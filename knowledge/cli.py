@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,12 +17,13 @@ from pydantic import ValidationError
 from knowledge.config import Settings
 from knowledge.errors import InvalidInput, NewsdeskError
 from knowledge.models import Answer, IngestResult, SearchOptions
+from knowledge.poller import PollProgress
 from knowledge.service import Knowledge
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 def _emit(obj: dict[str, Any], out: TextIO = sys.stdout) -> None:
@@ -182,9 +183,22 @@ async def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _progress_bar(update: PollProgress) -> None:
+    """A one-line bar on a terminal; nothing when output is piped."""
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = width * update.done // max(update.total, 1)
+    label = update.source.url[:50]
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {update.done}/{update.total} {label:<50}")
+    if update.done == update.total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
 async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     async with await Knowledge.open(settings) as kb:
-        results = await kb.poll_due()
+        results = await kb.poll_due(progress=_progress_bar)
     for result in results:
         _print_ingest(result, as_json=False)
     if not results:

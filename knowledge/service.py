@@ -35,7 +35,7 @@ from knowledge.models import (
     Source,
     Turn,
 )
-from knowledge.poller import Poller
+from knowledge.poller import Poller, ProgressCallback
 from knowledge.search.engine import SearchEngine
 from knowledge.store import Store, sqlite_path
 
@@ -232,9 +232,9 @@ class Knowledge:
     ) -> Source:
         return await self.store.remove_source(source_id, guild=guild, any_guild=any_guild)
 
-    async def poll_due(self) -> list[IngestResult]:
+    async def poll_due(self, *, progress: ProgressCallback | None = None) -> list[IngestResult]:
         """Poll every source that is due once."""
-        return await self.poller.poll_due()
+        return await self.poller.poll_due(progress=progress)
 
     # -- digest -----------------------------------------------------------------------------------
 

@@ -110,7 +110,8 @@ class ArticleStore:
             row.source = article.source
             row.title = article.title
             row.site = article.site
-            row.published = format_published(article.published)
+            # a page fetched again often lacks the date its feed entry gave: keep what we knew
+            row.published = format_published(article.published) or row.published
             row.content_hash = digest
             row.fingerprint = fingerprint
             row.duplicate_of = duplicate_of if duplicate_of != row.id else None
@@ -172,6 +173,18 @@ class ArticleStore:
                 .having(func.count(func.distinct(PassageRow.article_id)) >= min_articles)
             )
             return {key for (key,) in result}
+
+    async def known_urls(self, urls: Sequence[str], *, guild: int | None) -> set[str]:
+        """Which of these canonical URLs are already stored as articles ``guild`` can see."""
+        if not urls:
+            return set()
+        async with self._sessions() as session:
+            result = await session.scalars(
+                select(ArticleRow.url).where(
+                    ArticleRow.url.in_(set(urls)), ArticleRow.guild_id.in_({GLOBAL, guild_key(guild)})
+                )
+            )
+            return set(result)
 
     async def recent_fingerprints(
         self, guild: int | None, *, exclude_url: str, limit: int = 5000

@@ -118,3 +118,20 @@ async def test_export_streams_in_batches(store: Store) -> None:
         await store.save_article(a, keys(a))
     urls = [a.url async for a in store.iter_articles(batch=3)]
     assert urls == [f"https://n.example/{n}" for n in range(7)]
+
+
+async def test_known_urls_respects_scope(store: Store) -> None:
+    a = article("https://n.example/mine", guild=5)
+    await store.save_article(a, keys(a))
+    asked = ["https://n.example/mine", "https://n.example/new"]
+    assert await store.known_urls(asked, guild=5) == {"https://n.example/mine"}
+    assert await store.known_urls(asked, guild=6) == set()
+
+
+async def test_refetched_page_without_date_keeps_the_feed_date(store: Store) -> None:
+    dated = article(published=datetime(2024, 3, 2, 8, 0, tzinfo=UTC))
+    await store.save_article(dated, keys(dated))
+    undated = article("https://news.example/a", "Fuller text from the page itself.")
+    assert (await store.save_article(undated, keys(undated))).status == "updated"
+    [stored] = [a async for a in store.iter_articles()]
+    assert stored.published == datetime(2024, 3, 2, 8, 0, tzinfo=UTC)
