@@ -9,7 +9,6 @@ import signal
 import sys
 
 import discord
-from discord.http import Route
 
 from bot.app import NewsdeskBot
 from knowledge.config import Settings
@@ -35,17 +34,10 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("discord.http").setLevel(logging.WARNING)
 
 
-def configure_discord(settings: Settings) -> None:
-    """Point discord.py's REST client at ``NEWSDESK_DISCORD_API_BASE`` (the gateway is set per bot)."""
-    if settings.discord_api_base:
-        Route.BASE = settings.discord_api_base.rstrip("/")
-
-
 async def run_bot(settings: Settings, *, bot: NewsdeskBot | None = None) -> None:
     """Run until the gateway closes or SIGINT/SIGTERM arrives, then close gateway, HTTP and database."""
     if settings.discord_token is None:
         raise discord.LoginFailure(MISSING_TOKEN)
-    configure_discord(settings)
     bot = bot or NewsdeskBot(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 import yarl
 from discord.ext import commands
+from discord.http import Route
 
 from knowledge.config import Settings
 
@@ -54,6 +55,9 @@ class NewsdeskBot(commands.Bot):
         self._knowledge = knowledge
         self._owns_knowledge = knowledge is None
         self.synced: bool | None = None  # True: pushed commands, False: already up to date
+        if settings.discord_api_base:
+            # process-wide in discord.py: every REST call, interaction callbacks and webhooks included
+            Route.BASE = settings.discord_api_base.rstrip("/")
         if settings.discord_gateway:
             self._route_gateway(settings.discord_gateway)
 

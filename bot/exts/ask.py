@@ -119,7 +119,7 @@ class AskCog(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        if me is None or message.author.bot or message.guild is None:
+        if me is None or message.author.bot:
             return
         if me.id not in message.raw_mentions:
             return
@@ -144,7 +144,7 @@ class AskCog(commands.Cog):
             await self._report(message, error)
 
     async def _answer_mention(self, message: discord.Message, question: str) -> None:
-        guild_id = message.guild.id if message.guild else None
+        guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
         channel = await self._resolve(message.channel)
         if isinstance(channel, discord.Thread) or self.memory.get(channel.id) is not None:
             context = await self._context(channel, before=message)

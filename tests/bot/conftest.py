@@ -13,7 +13,6 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.__main__ import configure_discord
 from bot.app import NewsdeskBot
 from knowledge.config import Settings
 from knowledge.models import Alternative, Answer
@@ -34,7 +33,6 @@ class Harness:
         self.starts = 0
 
     async def start(self, **options: Any) -> NewsdeskBot:
-        configure_discord(self.settings)
         bot = NewsdeskBot(self.settings, knowledge=self.knowledge, guild_ready_timeout=0.05, **options)
         self.bot = bot
         self.starts += 1
