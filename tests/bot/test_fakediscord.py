@@ -92,6 +92,9 @@ async def test_connects_ready_with_guild_create(fake: FakeDiscord) -> None:
         await fake.gateway.wait_for(lambda: fake.gateway.connections[0].heartbeats >= 2, timeout=3)
     assert fake.unexpected_calls == []
     assert [c.path for c in fake.calls[:2]] == ["/users/@me", "/oauth2/applications/@me"]
+    # discord.py's close() races its own reader and the socket goes down with 4000, so (as on
+    # Discord) the session stays resumable; only a clean 1000/1001 from the client ends it.
+    assert [c.ws.close_code for c in fake.gateway.connections] == [4000]
 
 
 async def test_sync_and_slash_command_answered(fake: FakeDiscord) -> None:

@@ -26,6 +26,20 @@ process and restores them afterwards; ``FakeDiscord.running()`` applies it by de
 3. Log in with ``fake.token``. For a subprocess, ``fake.env()`` gives DISCORD_TOKEN,
    NEWSDESK_DISCORD_API_BASE, NEWSDESK_DISCORD_GATEWAY and NEWSDESK_DEV_GUILD_ID.
 
+Transport compression: ``compress=zlib-stream`` (zlib, every message ends with Z_SYNC_FLUSH) and
+``compress=zstd-stream`` (what discord.py asks for when ``zstandard``/``compression.zstd`` is
+importable); plain JSON text frames without the parameter. JSON encoding only (no ETF).
+
+Realism worth knowing: interaction callbacks later than ``interaction_deadline`` (3 s) get 404 10062,
+a second callback 400 40060; followups before the callback 404 10015; the first followup after a
+defer completes the "thinking" message. Without the MESSAGE_CONTENT intent, guild messages that do
+not mention the bot arrive with empty content; without GUILD_MEMBERS, GUILD_CREATE lists only the
+bot. Messages over Discord's limits (2,000 content, 10 embeds, 4,096 description, 6,000 total...)
+get 400 50035; empty ones 400 50006. ``mentions``/``mention_roles``/``mention_everyone`` of the bot's
+messages honour ``allowed_mentions`` (``fake.pings(msg)`` tells who would be notified). A thread
+opened from a message starts with a type-21 THREAD_STARTER_MESSAGE (stored, not dispatched).
+``fake.deny`` only changes what the fake enforces (no CHANNEL_UPDATE is sent).
+
 Tips: ``discord.Client(..., guild_ready_timeout=0.1)`` makes ``on_ready`` fire quickly (discord.py
 waits that long after the last GUILD_CREATE). The fake serves one client at a time and the patches are
 process-global, so do not run two fakes in one process concurrently.

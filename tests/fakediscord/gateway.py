@@ -128,6 +128,7 @@ class Connection:
         self._lock = asyncio.Lock()
         self.session: Session | None = None
         self.heartbeats = 0
+        self.dropped = False  # closed by the fake (drop/shutdown), not by the client
 
     async def send(self, payload: JSON) -> None:
         text = json.dumps(payload, separators=(",", ":"))
@@ -205,6 +206,7 @@ class Gateway:
         for conn in list(self.connections):
             if conn.ws.closed:
                 continue
+            conn.dropped = True
             if abrupt and conn.request.transport is not None:
                 conn.request.transport.close()
             else:
@@ -243,6 +245,8 @@ class Gateway:
         finally:
             if conn.session is not None and conn.session.conn is conn:
                 conn.session.conn = None
+                if not conn.dropped and ws.close_code in (1000, 1001):
+                    conn.session.invalid = True  # a clean client close ends the session, as on Discord
             if not ws.closed:
                 await ws.close()
             await self._notify()
@@ -343,5 +347,6 @@ class Gateway:
 
     async def close(self) -> None:
         for conn in list(self.connections):
+            conn.dropped = True
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1001, message=b"fakediscord shutting down")
