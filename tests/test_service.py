@@ -40,11 +40,13 @@ async def test_seed_answers_the_deadline(any_kb: Knowledge) -> None:
 
 async def test_updated_article_is_answered_from_new_text(any_kb: Knowledge) -> None:
     await any_kb.store_article(ferry())
-    assert (await any_kb.ask("how many passengers does the ferry carry?")).answer == "240"
+    first = await any_kb.ask("how many passengers does the ferry carry?")
+    assert first.answer is not None and "240" in first.answer
     changed = ferry(paragraphs=(FERRY[0], FERRY[1].replace("240", "310"), FERRY[2]))
     assert (await any_kb.store_article(changed)).status == "updated"
     answer = await any_kb.ask("how many passengers does the ferry carry?")
-    assert answer.answer == "310" and answer.quote is not None and "240" not in answer.quote
+    assert answer.answer is not None and "310" in answer.answer
+    assert answer.quote is not None and "240" not in answer.quote
 
 
 async def test_guild_sees_global_and_own_never_another(any_kb: Knowledge) -> None:
@@ -86,16 +88,18 @@ async def test_questions_are_validated(kb: Knowledge) -> None:
 
 async def test_digest_window_and_schedule(kb: Knowledge) -> None:
     await kb.store_article(ferry())
-    await kb.store_article(ferry("https://coast.example/old", backfill=True), backfill=True)
+    await kb.store_article(ferry("https://coast.example/old"), backfill=True)
     digest = await kb.digest(since=datetime.now(UTC) - timedelta(hours=1))
     assert [item.url for item in digest.items] == ["https://coast.example/ferry"]
     assert digest.items[0].lede == FERRY[0]
 
-    await kb.set_digest(1, 99, "0:00", "UTC")
-    due = await kb.due_digests(datetime.now(UTC))
-    assert [(s.guild, day) for s, day in due] == [(1, datetime.now(UTC).date())]
+    now = datetime.now(UTC)
+    earlier = now - timedelta(minutes=1)
+    await kb.set_digest(1, 99, earlier.strftime("%H:%M"), "UTC")
+    due = await kb.due_digests(now)
+    assert [(s.guild, day) for s, day in due] == [(1, earlier.date())]
     await kb.record_digest(1, for_date=due[0][1], at=datetime.now(UTC))
-    assert await kb.due_digests(datetime.now(UTC)) == []
+    assert await kb.due_digests(now) == []
     assert (await kb.guild_digest(1)).items == ()
 
 
