@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from knowledge.errors import InvalidInput, QuestionTooLong
 from knowledge.models import Alternative, Answer, Turn
-from knowledge.search.confidence import Evidence, article_evidence, confidence
+from knowledge.search.confidence import Evidence, article_evidence, article_terms, confidence
 from knowledge.search.dates import resolve
 from knowledge.search.engine import SearchEngine
 from knowledge.search.qtype import question_type, wants
@@ -31,7 +31,8 @@ DEPTH = 30
 _FRAMING = frozenset(
     stem(w)
     for w in wordlist("""much many time date year years called call thing kind happen happened name named make
-    made want get got actually say said new one first really exactly currently original originally""")
+    made want get got actually say said new one first really exactly currently original originally
+    deadline amount number total figure age long old far big cost price percentage""")
 )
 _PRONOUNS = re.compile(r"\b(?:it|its|they|them|their|he|she|him|her|his|this|that|these|those|there)\b", re.I)
 _DATE_KINDS = frozenset({"date", "weekday", "time", "relative"})
@@ -56,6 +57,8 @@ class Answerer:
         self.engine = engine
         self.depth = depth
         self.threshold = threshold
+        # article id -> (its passage ids, its terms); an update gives new passage ids, which misses.
+        self._articles: dict[int, tuple[set[int], frozenset[str]]] = {}
 
     def query(self, question: str, context: Sequence[Turn]) -> Query:
         """The question's concepts, then (for follow-ups) earlier turns' words at lower weight."""
@@ -84,9 +87,15 @@ class Answerer:
     async def evidence(self, question: str, query: Query, best: Ranked) -> Evidence:
         """Features of the best passage plus coverage over its whole article."""
         passage = best.candidate.passage
-        article = await self.engine.store.article_passages(passage.article_id)
-        texts = [passage.title or "", passage.text, *(p.text for p in article)]
-        return article_evidence(best.features, query, self.engine.idf, texts)
+        cached = self._articles.get(passage.article_id)
+        if cached is None or passage.id not in cached[0]:
+            article = await self.engine.store.article_passages(passage.article_id)
+            texts = [passage.title or "", passage.text, *(p.text for p in article)]
+            cached = ({p.id for p in article} | {passage.id}, article_terms(texts))
+            if len(self._articles) > 2048:
+                self._articles.clear()
+            self._articles[passage.article_id] = cached
+        return article_evidence(best.features, query, self.engine.idf, cached[1])
 
     async def answer(
         self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()
@@ -105,11 +114,17 @@ class Answerer:
         return _build(question, best, score, ranked[1:4])
 
 
+_ANSWERERS: dict[int, Answerer] = {}
+
+
 async def answer(
     engine: SearchEngine, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()
 ) -> Answer:
-    """Convenience wrapper: ``Answerer(engine).answer(...)``."""
-    return await Answerer(engine).answer(question, guild=guild, context=context)
+    """``Answerer(engine).answer(...)``, reusing one answerer (and its caches) per engine."""
+    answerer = _ANSWERERS.get(id(engine))
+    if answerer is None or answerer.engine is not engine:
+        answerer = _ANSWERERS[id(engine)] = Answerer(engine)
+    return await answerer.answer(question, guild=guild, context=context)
 
 
 def _quote(r: Ranked) -> str:
@@ -163,4 +178,6 @@ def _build(question: str, best: Ranked, score: float, others: Sequence[Ranked]) 
     )
 
 
-__all__ = ["Answerer", "answer", "check_question", "confidence"]
+answer_question = answer  # the name knowledge.service imports
+
+__all__ = ["Answerer", "answer", "answer_question", "check_question", "confidence"]

@@ -39,13 +39,18 @@ CALIBRATION = {
 }
 
 
-def article_evidence(
-    features: Features, query: Query, idf: Callable[[str], float], texts: Iterable[str]
-) -> Evidence:
-    """Combine the passage's features with coverage over its whole article."""
+def article_terms(texts: Iterable[str]) -> frozenset[str]:
+    """Every index term of an article's title and paragraphs."""
     present: set[str] = set()
     for text in texts:
         present.update(terms(text))
+    return frozenset(present)
+
+
+def article_evidence(
+    features: Features, query: Query, idf: Callable[[str], float], present: frozenset[str]
+) -> Evidence:
+    """Combine the passage's features with coverage over its whole article (``present``: its terms)."""
     total = sum(idf(c.term) * c.weight for c in query.concepts) or 1.0
     covered = sum(idf(c.term) * c.weight for c in query.concepts if not c.alternatives.isdisjoint(present))
     missing = sum(1 for c in query.concepts if c.term[0].isdigit() and c.term not in present)

@@ -69,6 +69,10 @@ class SearchEngine:
         self._corrector = TypoCorrector(self.index.vocab.terms)
         self._catch_up_lock = asyncio.Lock()
 
+    def close(self) -> None:
+        """Nothing to flush (every catch-up commits its manifest); kept for symmetry with open."""
+        log.debug("search engine closed at watermark %d", self.index.watermark)
+
     # ---- keeping up with the database ------------------------------------------------------
     async def catch_up(self) -> int:
         """Index passages added since the watermark; returns how many were indexed."""

@@ -22,6 +22,12 @@ _PLACE_WORDS = frozenset(
     wordlist("""island lake river hospital county city town state province street avenue road park bay beach
     mountain valley airport station square district center centre university school church""")
 )
+# Words that name the kind of answer ("age 23", "72 hours"): repeating them from the question is fine.
+_UNIT_STEMS = frozenset(
+    stem(w)
+    for w in wordlist("""age aged old year years month months week weeks day days hour hours minute minutes
+    percent million billion thousand time""")
+)
 _CLAUSE_CUES = re.compile(r"\b(?:because|since|as a result of|due to|after|so that|in order to|to)\b", re.I)
 
 
@@ -69,9 +75,9 @@ def _score(
     anchors: list[float],
 ) -> float | None:
     text = span.text(sentence)
-    stems = _stems(text)
+    stems = [s for s in _stems(text) if s not in _UNIT_STEMS]
     if not stems:
-        return None
+        stems = ["-"]
     repeated = sum(1 for s in stems if s in question_stems) / len(stems)
     if repeated > (0.5 if span.kind in ("name", "quote") else 0.0) and qtype not in ("when",):
         return None
@@ -101,8 +107,16 @@ def _score(
                 score += 0.3
             if any(w.lower() in _PLACE_WORDS for w in words):
                 score += 0.3
-        if qtype == "who" and re.search(r"\b(?:in|at|to|from|near)$", before) and len(words) == 1:
-            score -= 0.15
+        if qtype == "who":
+            after = sentence[span.end :]
+            if re.match(
+                r",?\s+(?:said|says|wrote|told|added|announced|explained|noted)\b", after
+            ) or re.match(r",\s+(?:a|an|the|who|\d+)?\s*[\w-]+", after):
+                score += 0.2  # "Marty Beard, Chief Operating Officer" / "..., said Di Li": a person
+            if re.search(r"\b(?:in|at|to|from|near)$", before) and len(words) == 1:
+                score -= 0.15
+            if re.search(r"\bthe$", before):
+                score -= 0.1
         if span.start == 0 and len(words) == 1:
             score -= 0.2
     if anchors:

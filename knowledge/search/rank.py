@@ -9,6 +9,7 @@ the neighbouring paragraphs, which often carry the words the answering paragraph
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,9 @@ def combine(f: Features, w: Features = WEIGHTS) -> float:
     )
 
 
+TYPED_POOL = 10  # span extraction is the costly part: only the best few by cheap features get it
+
+
 def rank(
     candidates: list[Candidate],
     query: Query,
@@ -67,21 +71,30 @@ def rank(
     qtype: QType,
     hint: str | None,
 ) -> list[Ranked]:
-    """Candidates re-scored and sorted best first, each with its best quote window and span."""
+    """Candidates re-scored and sorted best first, each with its best quote window and span.
+
+    Two passes keep this cheap: coverage and proximity for every candidate, then answer-type
+    spans only for the ``TYPED_POOL`` best of those.
+    """
     concepts = [(c.alternatives, idf(c.term) * c.weight) for c in query.concepts]
     total = sum(m for _, m in concepts) or 1.0
-    term_sets = [set(terms(c.passage.text)) | set(terms(c.passage.title or "")) for c in candidates]
+    term_sets = [_term_set(c.passage.text) | _term_set(c.passage.title or "") for c in candidates]
     where = {(c.passage.article_id, c.passage.position): i for i, c in enumerate(candidates)}
-    out = []
+    covs = []
     for i, c in enumerate(candidates):
         around = set(term_sets[i])
         for delta in (-1, 1):
             j = where.get((c.passage.article_id, c.passage.position + delta))
             if j is not None:
                 around |= term_sets[j]
-        context_cov = _cover(concepts, around) / total
-        passage_cov = _cover(concepts, term_sets[i]) / total
-        out.append(_rank_one(c, concepts, total, query.stems, qtype, hint, passage_cov, context_cov))
+        covs.append((_cover(concepts, term_sets[i]) / total, _cover(concepts, around) / total))
+    stems = query.stems
+    cheap = [_rank_one(c, concepts, total, stems, None, hint, *covs[i]) for i, c in enumerate(candidates)]
+    order = sorted(range(len(cheap)), key=lambda i: cheap[i].score, reverse=True)
+    out = [
+        _rank_one(candidates[i], concepts, total, stems, qtype, hint, *covs[i]) for i in order[:TYPED_POOL]
+    ]
+    out.extend(cheap[i] for i in order[TYPED_POOL:])
     out.sort(key=lambda r: r.score, reverse=True)
     return out
 
@@ -96,15 +109,23 @@ def _rank_one(
     concepts: Sequence[tuple[frozenset[str], float]],
     total: float,
     question_stems: set[str],
-    qtype: QType,
+    qtype: QType | None,
     hint: str | None,
     passage_cov: float,
     context_cov: float,
 ) -> Ranked:
+    """Best quote window of one passage; ``qtype=None`` skips span extraction (cheap pass)."""
     text = c.passage.text
     wanted = {t for alts, _ in concepts for t in alts}
-    tokens = [(stem(w), a) for w, a, _ in word_spans(text) if w not in STOPWORDS]
-    sents = sentence_spans(text) or [(0, len(text))]
+    tokens, sents = _analyse(text)
+    typed_by_sentence: list[tuple[float, Span | None]] = []
+    for a, b in sents:
+        picked = best_span(text[a:b], qtype, hint, question_stems) if qtype else None
+        if picked is None:
+            typed_by_sentence.append((0.0, None))
+        else:
+            strength = _KIND_STRENGTH.get(picked[0].kind, 1.0) * max(0.0, min(picked[1], 1.5)) / 1.5
+            typed_by_sentence.append((strength, picked[0]))
     best: tuple[float, int, int, float, float, float, Span | None] | None = None
     for i in range(len(sents)):
         for j in (i, i + 1):
@@ -116,18 +137,30 @@ def _rank_one(
             if j > i:
                 cov *= 0.9  # two sentences: a little less precise
             prox = _proximity(window, wanted)
-            picked = best_span(text[a:b], qtype, hint, question_stems)
-            typed = 0.0
-            if picked is not None:
-                kind, strength = picked[0].kind, picked[1]
-                typed = _KIND_STRENGTH.get(kind, 1.0) * max(0.0, min(strength, 1.5)) / 1.5
+            typed, span = typed_by_sentence[i]
+            if j > i and typed_by_sentence[j][0] > typed:
+                typed, inner = typed_by_sentence[j]
+                shift = sents[j][0] - a
+                span = Span(inner.start + shift, inner.end + shift, inner.kind) if inner else None
             key = cov + 0.3 * typed + 0.05 * prox
             if best is None or key > best[0]:
-                best = (key, a, b, cov, prox, typed, picked[0] if picked else None)
+                best = (key, a, b, cov, prox, typed, span)
     assert best is not None
     _, a, b, cov, prox, typed, span = best
     f = Features(passage_cov, context_cov, cov, typed, prox, c.normalised)
     return Ranked(c, a, b, span, f, combine(f))
+
+
+@lru_cache(maxsize=4096)
+def _analyse(text: str) -> tuple[list[tuple[str, int]], list[tuple[int, int]]]:
+    """(stem, offset) of each content word and the sentence spans of a passage (cached per text)."""
+    tokens = [(stem(w), a) for w, a, _ in word_spans(text) if w not in STOPWORDS]
+    return tokens, sentence_spans(text) or [(0, len(text))]
+
+
+@lru_cache(maxsize=4096)
+def _term_set(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
 
 
 def _proximity(window: list[tuple[str, int]], mass: Collection[str]) -> float:

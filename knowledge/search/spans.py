@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.search.qtype import QType
 from knowledge.search.tokenize import wordlist
@@ -27,7 +28,7 @@ _NUMWORD = (
     r"|dozens|hundreds|thousands|millions|half a|a few|several)"
 )
 _SCALE = r"(?:\s*-?\s*(?:million|billion|trillion|thousand|hundred|m\b|bn\b|k\b))?"
-NUM = rf"(?:\d[\d,]*(?:\.\d+)?{_SCALE}|(?i:{_NUMWORD})(?:[- ](?i:{_NUMWORD}))?{_SCALE})"
+NUM = rf"(?:\d(?:[\d,]*\d)?(?:\.\d+)?{_SCALE}|(?i:{_NUMWORD})(?:[- ](?i:{_NUMWORD}))?{_SCALE})"
 _MOD = (
     r"(?:(?:more|fewer|less) than|about|around|nearly|almost|over|under|at least|up to|roughly"
     r"|approximately|some|just)\s+"
@@ -103,8 +104,12 @@ class Span:
         return sentence[self.start : self.end]
 
 
-def find_spans(sentence: str) -> list[Span]:
-    """Every typed candidate in ``sentence``; numbers followed by a noun also yield a quantity."""
+@lru_cache(maxsize=8192)
+def find_spans(sentence: str) -> tuple[Span, ...]:
+    """Every typed candidate in ``sentence``; numbers followed by a noun also yield a quantity.
+
+    Cached: the same passages come back for related questions, and regexes are the costly part.
+    """
     out: list[Span] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
@@ -125,7 +130,7 @@ def find_spans(sentence: str) -> list[Span]:
                 unit = re.match(r"[- ]?(?:\([^)]*\)\s*)?([a-z][a-z-]{2,})", sentence[b:])
                 if unit and unit.group(1) not in _NOT_UNITS:
                     out.append(Span(a, b + unit.end(), "quantity"))
-    return out
+    return tuple(out)
 
 
 _NOT_UNITS = frozenset(

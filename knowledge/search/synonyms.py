@@ -52,7 +52,7 @@ ban banned prohibit prohibited
 fine fined penalty
 drug drugs narcotics cocaine heroin
 stolen theft
-old age aged
+missing lost vanished disappeared
 demand demanded request requested
 leave exit quit depart
 power electricity energy

@@ -236,12 +236,14 @@ CHAT: dict[str, str] = {
 
 def words(text: str) -> list[str]:
     """Folded word and number tokens, stopwords included, possessives dropped."""
-    out: list[str] = []
-    for tok in _TOKEN.findall(fold(text)):
-        if not tok[0].isdigit():
-            tok = _APOSTROPHE.sub("", _POSSESSIVE.sub("", tok))
-        out.append(tok)
-    return out
+    return [_clean(tok) for tok in _TOKEN.findall(fold(text))]
+
+
+def _clean(tok: str) -> str:
+    """Drop possessive "'s" and inner apostrophes ("blackberry's" -> "blackberry", "don't" -> "dont")."""
+    if ("'" in tok or "’" in tok) and not tok[0].isdigit():
+        return _APOSTROPHE.sub("", _POSSESSIVE.sub("", tok))
+    return tok
 
 
 def query_words(text: str) -> list[str]:
@@ -274,8 +276,7 @@ def word_spans(text: str) -> list[tuple[str, int, int]]:
     """
     out: list[tuple[str, int, int]] = []
     for m in _TOKEN.finditer(text):
-        tok = fold(m.group())
-        if not tok[0].isdigit():
-            tok = _APOSTROPHE.sub("", _POSSESSIVE.sub("", tok))
+        tok = m.group()
+        tok = _clean(tok.lower() if tok.isascii() else fold(tok))
         out.append((tok, m.start(), m.end()))
     return out

@@ -1,0 +1,110 @@
+from pathlib import Path
+
+from knowledge.models import SearchOptions
+from knowledge.search.engine import SearchEngine, index_dir_for
+from tests.search.fakes import MemoryStore
+
+
+def _store() -> MemoryStore:
+    store = MemoryStore()
+    store.add_article(
+        "BlackBerry to Continue Operating in Pakistan",
+        [
+            "BlackBerry said it will now continue service in the Pakistan market.",
+            "Initially ordered to exit the country by November 30, BlackBerry was allowed to continue "
+            "operations for another month, extending the shutdown order to Dec. 30.",
+        ],
+    )
+    store.add_article(
+        "The Amazon is on fire",
+        [
+            "In the middle of the day on Monday, the sky above São Paulo, Brazil went dark.",
+            "According to the Global Fire Emissions Database, 8,668 fires have been detected in Amazonas.",
+        ],
+    )
+    store.add_article("Kobe masks", ["A total of 6,000 surgical masks have been lost at a hospital in Kobe."])
+    return store
+
+
+async def test_golden_ranking() -> None:
+    engine = SearchEngine(_store())
+    hits = await engine.search("shutdown order extended", SearchOptions(limit=3))
+    assert hits[0].passage.text.endswith("Dec. 30.")
+    hits = await engine.search("fires detected in amazonas")
+    assert hits[0].passage.text.startswith("According to the Global Fire")
+    assert all(0.0 <= h.score <= 1.0 for h in hits)
+
+
+async def test_accents_and_typos_still_match() -> None:
+    engine = SearchEngine(_store())
+    assert (await engine.search("sao paulo"))[0].passage.text.startswith("In the middle")
+    assert (await engine.search("blackbery shutdwn"))[0].passage.text.endswith("Dec. 30.")
+
+
+async def test_short_and_known_words_are_not_corrected() -> None:
+    engine = SearchEngine(_store())
+    await engine.catch_up()
+    assert engine.corrections("kob", "kob") == [] or engine.known("kob") is False
+    assert engine.query("kob").weights == {"kob": 1.0}
+    assert "kobe" in engine.query("kobe").weights
+
+
+async def test_catch_up_indexes_only_new_passages() -> None:
+    store = _store()
+    engine = SearchEngine(store)
+    assert await engine.catch_up() == 5
+    assert await engine.catch_up() == 0
+    store.add_article("Secusmart", ["In July 2014, BlackBerry acquired Secusmart."])
+    hits = await engine.search("secusmart")  # search catches up by itself
+    assert hits and hits[0].passage.text.startswith("In July 2014")
+    assert engine.index.n_docs == 6
+
+
+async def test_deleted_passages_vanish_from_results() -> None:
+    store = _store()
+    engine = SearchEngine(store)
+    assert await engine.search("kobe masks")
+    store.delete_article(3)
+    assert await engine.search("kobe masks") == []
+    store.add_article("Kobe masks", ["Updated: 6,000 surgical masks were lost at a hospital in Kobe."])
+    hits = await engine.search("kobe masks")
+    assert [h.passage.text[:8] for h in hits] == ["Updated:"]
+
+
+async def test_guild_scope() -> None:
+    store = MemoryStore()
+    store.add_article("Global", ["The harbour festival opens on Friday."])
+    store.add_article("Mine", ["The harbour festival has a secret guest."], guild=1)
+    store.add_article("Theirs", ["The harbour festival sells out."], guild=2)
+    engine = SearchEngine(store)
+    assert {h.passage.title for h in await engine.search("harbour festival", guild=1)} == {"Global", "Mine"}
+    assert {h.passage.title for h in await engine.search("harbour festival", guild=2)} == {"Global", "Theirs"}
+    assert {h.passage.title for h in await engine.search("harbour festival")} == {"Global"}
+
+
+async def test_persisted_index_is_reused(tmp_path: Path) -> None:
+    store = _store()
+    first = SearchEngine(store, tmp_path / "idx")
+    await first.catch_up()
+    second = SearchEngine(store, tmp_path / "idx")
+    assert second.index.watermark == 5
+    assert await second.catch_up() == 0
+    assert (await second.search("surgical masks"))[0].passage.title == "Kobe masks"
+
+
+async def test_index_rebuilt_when_database_is_behind(tmp_path: Path) -> None:
+    await SearchEngine(_store(), tmp_path / "idx").catch_up()
+    fresh = MemoryStore()
+    fresh.add_article("Other", ["Completely different text about tulips."])
+    engine = SearchEngine(fresh, tmp_path / "idx")
+    await engine.catch_up()
+    assert engine.index.n_docs == 1
+    assert (await engine.search("tulips"))[0].passage.title == "Other"
+
+
+def test_index_dir_for() -> None:
+    assert index_dir_for("sqlite+aiosqlite:///:memory:") is None
+    assert index_dir_for("sqlite+aiosqlite:///data/news.db") == Path("data/news.db.index")
+    assert index_dir_for("sqlite+aiosqlite:///x.db", Path("/tmp/i")) == Path("/tmp/i")
+    pg = index_dir_for("postgresql+asyncpg://u:secret@h/db")
+    assert pg is not None and "secret" not in str(pg)

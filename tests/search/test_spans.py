@@ -1,0 +1,80 @@
+import pytest
+
+from knowledge.search.pick import choose_span
+from knowledge.search.qtype import question_type, wants
+from knowledge.search.query import build_query
+
+
+def _answer(question: str, sentence: str) -> str | None:
+    stems = build_query(question, lambda term, word: [], lambda term: True).stems
+    span = choose_span(sentence, question_type(question), wants(question), stems)
+    return sentence[span.start : span.end] if span else None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (
+            "when was the shutdown deadline?",
+            "BlackBerry was allowed to continue operations, extending the shutdown order to Dec. 30.",
+            "Dec. 30",
+        ),
+        (
+            "How many fires were detected in Amazonas?",
+            "According to the Global Fire Emissions Database, 8,668 fires have been detected in Amazonas as of Monday.",
+            "8,668",
+        ),
+        (
+            "whats the street value of the drugs",
+            "The estimated value of the drugs is $4.3 million.",
+            "$4.3 million",
+        ),
+        (
+            "who is the COO of blackberry",
+            "Marty Beard, Chief Operating Officer at BlackBerry, wrote in a blog post.",
+            "Marty Beard",
+        ),
+        (
+            "which hospital was the body taken to?",
+            "The body was taken to Suddie Public Hospital for observation.",
+            "Suddie Public Hospital",
+        ),
+        (
+            "how long does the note give you",
+            "The ransom note warns that data will be lost after 72 hours.",
+            "72 hours",
+        ),
+        ("How old was she when first elected?", "She was elected at age 23 in 2019.", "age 23"),
+        (
+            "what time did the crash happen",
+            "The crash happened at around 3 a.m., Wednesday.",
+            "3 a.m., Wednesday",
+        ),
+        (
+            "what was the overall success rate",
+            "The robot had an overall success rate of 87% in the trial.",
+            "87%",
+        ),
+        ("by what year does it want to be carbon negative", "It aims to be carbon negative by 2030.", "2030"),
+    ],
+)
+def test_span_by_question_type(question: str, sentence: str, expected: str) -> None:
+    assert _answer(question, sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("when was the shutdown deadline?", "when"),
+        ("how many boxes went missing", "how_many"),
+        ("how much did it cost", "how_much"),
+        ("who's the coo of blackberry", "who"),
+        ("which city went dark", "where"),
+        ("how long do the talks last", "how_long"),
+        ("How old was Mohamed", "how_old"),
+        ("why is blackberry staying", "why"),
+        ("what does HAMR stand for", "what"),
+    ],
+)
+def test_question_type(question: str, qtype: str) -> None:
+    assert question_type(question) == qtype

@@ -1,0 +1,114 @@
+from datetime import date, datetime
+
+import pytest
+
+from knowledge.answer import MAX_QUESTION_CHARS, Answerer, answer_question
+from knowledge.errors import InvalidInput, QuestionTooLong
+from knowledge.models import Turn
+from knowledge.search.engine import SearchEngine
+from tests.search.fakes import MemoryStore
+
+
+FILLER = [
+    "The city council met on Tuesday to discuss the new budget for parks and roads.",
+    "Local schools reported higher attendance this year after the holiday season ended.",
+    "The football team won its third game in a row, fans said after the match.",
+    "Heavy rain caused flooding in several neighbourhoods and closed two bridges.",
+    "A new bakery opened downtown, offering bread, cakes and coffee to early customers.",
+    "Officials said the airport expansion would create hundreds of jobs over five years.",
+    "The museum will host an exhibition of modern art from local painters next month.",
+    "Researchers published a study on sleep and memory in a medical journal.",
+    "The company reported strong quarterly profits and plans to hire more engineers.",
+    "Traffic on the main highway was slowed by road works during the morning rush.",
+]
+
+
+def _engine() -> SearchEngine:
+    store = MemoryStore()
+    for i in range(0, len(FILLER), 2):
+        store.add_article(f"Local news {i}", FILLER[i : i + 2])
+    store.add_article(
+        "BlackBerry to Continue Operating in Pakistan",
+        [
+            "After saying that it would cease offering services in Pakistan after refusing a government demand "
+            "for a backdoor into its encrypted communication service, BlackBerry said it will now continue service.",
+            "“After productive discussions, the Government of Pakistan has rescinded its shutdown order,” Marty "
+            "Beard, Chief Operating Officer at BlackBerry, wrote in a blog post.",
+            "Initially ordered to exit the country by November 30, BlackBerry was allowed to continue operations "
+            "for another month, extending the shutdown order to Dec. 30.",
+            "In July 2014, BlackBerry acquired German voice and data encryption firm Secusmart.",
+        ],
+        published=datetime(2015, 12, 31),
+        url="https://example.com/blackberry",
+    )
+    store.add_article(
+        "Masks stolen from Kobe hospital",
+        [
+            "A total of 6,000 surgical masks have been lost at a hospital in Kobe, it was learned Tuesday.",
+            "The masks, worth ¥40,000, had been kept at a machine room on the third floor.",
+        ],
+        published=datetime(2020, 2, 19),
+    )
+    store.add_article(
+        "Cold snap",
+        ["The sudden cold snap should peak Wednesday before temperatures climb back up on Thursday."],
+        published=datetime(2020, 11, 3),
+    )
+    return SearchEngine(store)
+
+
+async def test_when_question_gets_date_span_and_absolute_date() -> None:
+    ans = await answer_question(_engine(), "when was the shutdown deadline?")
+    assert not ans.abstained
+    assert ans.answer == "Dec. 30"
+    assert ans.answer_date == date(2015, 12, 30)
+    assert ans.quote is not None and ans.span is not None
+    assert ans.quote[ans.span[0] : ans.span[1]] == "Dec. 30"
+    assert ans.url == "https://example.com/blackberry"
+    assert 0.5 <= ans.score <= 1.0
+
+
+async def test_who_question_answers_a_name_not_in_the_question() -> None:
+    ans = await Answerer(_engine()).answer("who's the coo of blackbery")
+    assert ans.answer == "Marty Beard"
+
+
+async def test_count_and_money() -> None:
+    answerer = Answerer(_engine())
+    assert (await answerer.answer("how many surgical masks went missing in kobe")).answer == "6,000"
+    assert (await answerer.answer("what were the kobe masks worth")).answer == "¥40,000"
+
+
+async def test_future_weekday_resolves_forward() -> None:
+    ans = await Answerer(_engine()).answer("When is the cold snap expected to peak?")
+    assert ans.answer == "Wednesday"
+    assert ans.answer_date == date(2020, 11, 4)
+
+
+async def test_unrelated_question_abstains_with_nothing_quoted() -> None:
+    ans = await Answerer(_engine()).answer("who won the women's singles at wimbledon in 2019")
+    assert ans.abstained
+    assert ans.answer is ans.quote is ans.passage is ans.url is None
+    assert ans.score < 0.5
+
+
+async def test_follow_up_uses_the_thread() -> None:
+    context = [Turn("which german encryption company did blackberry buy", "Secusmart")]
+    ans = await Answerer(_engine()).answer("and when did they buy it?", context=context)
+    assert ans.answer == "July 2014"
+
+
+async def test_guild_cannot_see_another_guilds_articles() -> None:
+    store = MemoryStore()
+    store.add_article("Harbour festival", ["The harbour festival opens on Friday with 40 boats."], guild=2)
+    answerer = Answerer(SearchEngine(store))
+    assert (await answerer.answer("how many boats at the harbour festival", guild=1)).abstained
+    assert (await answerer.answer("how many boats at the harbour festival", guild=2)).answer == "40"
+
+
+async def test_question_limits() -> None:
+    answerer = Answerer(_engine())
+    with pytest.raises(QuestionTooLong):
+        await answerer.answer("x" * (MAX_QUESTION_CHARS + 1))
+    with pytest.raises(InvalidInput):
+        await answerer.answer("   ")
