@@ -62,15 +62,19 @@ async def test_rejected_token_is_one_clear_line_and_exit_1(tmp_path: Path, fake_
     assert "Discord rejected DISCORD_TOKEN" in text and "Traceback" not in text
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    ("command", "sig"),
+    [(("-m", "knowledge.cli", "run"), signal.SIGINT), (("-m", "bot"), signal.SIGTERM)],
+    ids=["newsdesk-run-SIGINT", "python-m-bot-SIGTERM"],
+)
 async def test_runs_against_the_fake_and_exits_cleanly_on_a_signal(
-    tmp_path: Path, fake_server: FakeDiscord, sig: signal.Signals
+    tmp_path: Path, fake_server: FakeDiscord, command: tuple[str, ...], sig: signal.Signals
 ) -> None:
     env = environment(tmp_path, **fake_server.env())
     ingest = await launch(tmp_path, env, "-m", "knowledge.cli", "ingest", str(SEED), "--url", SEED_URL)
     await asyncio.wait_for(ingest.communicate(), 60)
     assert ingest.returncode == 0
-    process = await launch(tmp_path, env, "-m", "bot")
+    process = await launch(tmp_path, env, *command)
     try:
         await fake_server.wait_for_ready(timeout=30)
         async with asyncio.timeout(30):
