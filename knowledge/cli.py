@@ -284,6 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        # extraction libraries warn about every odd page; our own one-line errors say what matters
+        for noisy in ("trafilatura", "htmldate", "courlan", "charset_normalizer"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
     if args.command == "run":
         from bot.__main__ import main as run_bot  # the Discord front end is only imported to run it
 
