@@ -18,7 +18,6 @@ import json
 import os
 import random
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -82,7 +81,7 @@ def generated(sentences: list[str], n_paragraphs: int, seed: int = 7) -> Iterato
 
 
 def cold_text_caches() -> None:
-    from knowledge.search import rank, spans  # noqa: PLC0415
+    from knowledge.search import rank, spans
 
     rank._analyse.cache_clear()
     rank._term_set.cache_clear()

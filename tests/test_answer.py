@@ -8,14 +8,13 @@ from knowledge.models import Turn
 from knowledge.search.engine import SearchEngine
 from tests.search.fakes import MemoryStore
 
-
 FILLER = [
-    "The city council met on Tuesday to discuss the new budget for parks and roads.",
-    "Local schools reported higher attendance this year after the holiday season ended.",
-    "The football team won its third game in a row, fans said after the match.",
+    "The city council met on Tuesday to discuss the new budget for parks.",
+    "Local schools reported higher attendance this year.",
+    "The football team won its third game in a row.",
     "Heavy rain caused flooding in several neighbourhoods and closed two bridges.",
-    "A new bakery opened downtown, offering bread, cakes and coffee to early customers.",
-    "Officials said the airport expansion would create hundreds of jobs over five years.",
+    "A new bakery opened downtown, offering bread and coffee.",
+    "Officials said the airport expansion would create jobs.",
     "The museum will host an exhibition of modern art from local painters next month.",
     "Researchers published a study on sleep and memory in a medical journal.",
     "The company reported strong quarterly profits and plans to hire more engineers.",
@@ -30,12 +29,13 @@ def _engine() -> SearchEngine:
     store.add_article(
         "BlackBerry to Continue Operating in Pakistan",
         [
-            "After saying that it would cease offering services in Pakistan after refusing a government demand "
-            "for a backdoor into its encrypted communication service, BlackBerry said it will now continue service.",
-            "“After productive discussions, the Government of Pakistan has rescinded its shutdown order,” Marty "
-            "Beard, Chief Operating Officer at BlackBerry, wrote in a blog post.",
-            "Initially ordered to exit the country by November 30, BlackBerry was allowed to continue operations "
-            "for another month, extending the shutdown order to Dec. 30.",
+            "After saying that it would cease offering services in Pakistan after refusing a government "
+            "demand for a backdoor into its encrypted communication service, BlackBerry said it will now "
+            "continue service.",
+            "“After productive discussions, the Government of Pakistan has rescinded its shutdown order,” "
+            "Marty Beard, Chief Operating Officer at BlackBerry, wrote in a blog post.",
+            "Initially ordered to exit the country by November 30, BlackBerry was allowed to continue "
+            "operations for another month, extending the shutdown order to Dec. 30.",
             "In July 2014, BlackBerry acquired German voice and data encryption firm Secusmart.",
         ],
         published=datetime(2015, 12, 31),

@@ -9,9 +9,9 @@ the neighbouring paragraphs, which often carry the words the answering paragraph
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.search.engine import Candidate
 from knowledge.search.pick import best_span

@@ -21,7 +21,7 @@ def _answer(question: str, sentence: str) -> str | None:
         ),
         (
             "How many fires were detected in Amazonas?",
-            "According to the Global Fire Emissions Database, 8,668 fires have been detected in Amazonas as of Monday.",
+            "According to the database, 8,668 fires have been detected in Amazonas as of Monday.",
             "8,668",
         ),
         (
