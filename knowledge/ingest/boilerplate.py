@@ -36,7 +36,8 @@ def _any(*patterns: str) -> re.Pattern[str]:
 
 # A whole paragraph that is only a navigation or widget label.
 _LABEL = re.compile(
-    r"^(?:related(?: content| articles?| stories| posts?| coverage| news| links| reading)?|read more|"
+    r"^(?:like this|loading\W*|read more|"
+    r"related(?: content| articles?| stories| posts?| coverage| news| links| reading)?|"
     r"more(?: stories| news| from \w+(?: \w+)?)?|advertisement|advertising|sponsored(?: content)?|"
     r"share(?: this| this (?:article|story|post|page))?|comments?|leave a (?:comment|reply)|"
     r"exit mobile version|skip to (?:main )?content|back to top|print(?: this)?|email(?: this)?|"
@@ -53,7 +54,8 @@ _PREFIX = re.compile(
     r"watch|listen|share(?: this)?|"
     r"(?:photo|photograph|image|picture|video|graphic|illustration|file photo|cover photo|"
     r"feature image|header image|top image|lead image)s?(?: credits?)?|credits?|courtesy|"
-    r"posted(?: on| in)?|published(?: on)?|updated(?: on)?|last updated|release date|news date|date|"
+    r"posted(?: on| in| under)?|published(?: on| in)?|updated(?: on)?|last updated|"
+    r"release date|news date|date|"
     r"written by|reported by|words by|story by|edited by|contributors?|reporting by|author)\s*[:|]",
     re.I,
 )
@@ -62,18 +64,19 @@ _DATELINE = re.compile(r"^\W{0,3}(?:posted|published|updated|last (?:updated|mod
 # Photo credits at the end of a caption ("... Photo: AFP", "(Credit: ...)", "By REUTERS").
 _CREDIT = re.compile(
     r"(?i:^\W{0,3}(?:photo|image|picture|credit|courtesy|illustration|video)s?\s*(?:by|:))"
-    r"|(?i:\b(?:photos?|images?|pictures?|credits?|illustrations?|courtesy of))"
-    r"\s*(?::|[Bb]y)\s*[A-Z][^.!?]{1,60}\W*$"
+    r"|(?:(?:^|[.!?|)–—]\s*|\(\s*)(?i:photos?|images?|pictures?|credits?|illustrations?|courtesy of|"
+    r"(?:featured|header|top|lead|cover) (?:image|photo))\s*(?::|[Bb]y)\s*[A-Z][^.!?]{1,60}\W*$)"
     r"|(?:(?:^|[.!?|]\s+|\(\s*)(?:By|BY|Via|VIA)\s+[A-Z][A-Z.&'/ -]{4,60}\W*$)"  # "... By U.S. CUSTOMS"
     r"|(?i:\((?:left|right|centre|center|pictured|top|bottom|above|inset|file|l-r|r-l|"
     r"(?:second |third )?(?:from )?(?:left|right))\))"
-    r"|(?i:\b(?:getty images|shutterstock|istock(?:photo)?|ap photo|afp photo)\b)"
+    r"|(?i:[(/|]\s*(?:getty images|shutterstock|istock(?:photo)?|ap photo|afp photo|reuters photo)\b"
+    r"|\b(?:getty images|shutterstock|istock(?:photo)?)\W*$)"
 )
 # Sentences only a template says: addressed to the reader, about the site rather than the news.
 _TEMPLATE = _any(
     # newsletters, subscriptions, apps, social
-    r"^\W{0,3}(?:sign up|subscribe|register|join|get)\b.{0,100}\b(?:newsletters?|inbox|daily edition|"
-    r"updates|alerts|briefing|digest|for free|free)\b",
+    r"^\W{0,3}(?:sign up|subscribe|register|join)\b.{0,100}\b(?:newsletters?|inbox|daily edition|"
+    r"updates|alerts|briefing|digest|for free)\b",
     r"\b(?:sign(?:ing)? up|subscrib(?:e|ing))\s+(?:to|for)\s+(?:our|the|this)\b.{0,40}\bnewsletters?\b",
     r"\bnewsletters?\b.{0,60}\b(?:in|to) your inbox\b",
     r"\bfree sign ?up\b",
@@ -82,27 +85,33 @@ _TEMPLATE = _any(
     r"^\W{0,3}(?:follow|like|find|join)\b.{0,40}\bon (?:twitter|facebook|instagram|tiktok|linkedin|youtube|"
     r"threads|telegram|whatsapp)\b|\bfollow us\b",
     r"\b(?:send us a message|message us|email us|contact us at|call us at|whatsapp at)\b",
-    # paywalls
+    r"\bclick to (?:share|email|print|tweet)\b|\bopens in (?:a )?new window\b|\bhave a (?:news )?tip\b",
+    # paywalls and pitches
     r"\b(?:for the full story|continue reading|already an? (?:subscriber|member)|unlimited digital access|"
-    r"subscribe (?:now|today)|become a (?:paying )?subscriber|support our journalism|"
+    r"subscribe (?:now|today)|become a (?:paying )?subscriber|support (?:our|independent|local) journalism|"
     r"(?:register|log ?in|sign in) (?:now |here )?to (?:continue|read|access))\b",
+    r"\bread the (?:full|original|complete) (?:story|article) (?:at|on|here)\b",
     # comments and letters
-    r"\b(?:letters? to the editor|submit (?:a|your) letter|we want to hear what you think|"
-    r"share your (?:thoughts|views|story|opinion)|leave a (?:comment|reply)|join the (?:conversation|"
-    r"discussion)|comments? (?:are|is) (?:closed|moderated)|write a comment|post a comment|"
-    r"notify me (?:of|when)|akismet|be the first to comment)\b",
-    # rights, disclosures, ads
+    r"\b(?:(?:submit|send|write) (?:a |your )?letters? to the editor|we want to hear what you think|"
+    r"share your (?:thoughts|views|opinion)|leave a (?:comment|reply)|"
+    r"comments? (?:are|is) (?:closed|moderated)|write a comment|post a comment|"
+    r"notify me (?:of|when)|akismet|be the first to comment|in the comments? (?:below|section))\b",
+    r"^\W{0,3}join the (?:conversation|discussion)\b|\bjoin the (?:conversation|discussion)\W*$",
+    # rights, disclosures, ads, site notices
     r"^\W{0,3}(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))",
-    r"\ball rights reserved\b|\bcopyrighted (?:property|material)\b|\bwritten permission must\b",
-    r"\b(?:may|must|shall) not be (?:re)?(?:published|produced|broadcast|rewritten|redistributed|"
-    r"reproduced|copied)\b|\b(?:reprint|reproduc|republish)\w*.{0,40}\bwithout (?:prior |express )?"
-    r"(?:written )?permission\b",
+    r"\ball rights reserved\b|\bcopyrighted property\b|\bwritten permission must\b",
+    r"\bthis (?:material|article|content|story|report)\b.{0,20}\b(?:may|must|shall) not be "
+    r"(?:re)?(?:published|produced|broadcast|rewritten|redistributed|reproduced|copied)\b",
+    r"\b(?:reprint|reproduc|republish)\w*.{0,40}\bwithout (?:prior |express )?(?:written )?permission\b",
     r"\bwe (?:may )?(?:receive|earn|get) (?:a )?(?:small )?(?:compensation|commission)\b",
     r"\baffiliate (?:links?|commission)\b|\bcontains references to products\b",
     r"\badvertising policy\b|\bour (?:editorial )?standards\s*:|\btrust principles\b",
-    r"^\W{0,3}advertise (?:with|on|here)\b|\bsponsored (?:content|post)\b",
+    r"^\W{0,3}advertise (?:with|on|here)\b|^\W{0,3}sponsored (?:content|post)\b",
     r"\bshare (?:this|on) (?:article|story|post|page|facebook|twitter)\b|\bclick (?:here|to share)\b",
     r"\breport (?:a|an) (?:typo|error|correction)\b",
+    r"\bwe use cookies\b|\b(?:site|website) uses cookies\b|\bby (?:using|continuing to use) (?:this|our) "
+    r"(?:site|website)\b|\b(?:read|see|view) our (?:privacy|cookie) policy\b",
+    r"\bdo(?:es)? not necessarily (?:reflect|represent) (?:the )?(?:views|opinions|position)\b",
 )
 _NEVER_MISS = re.compile(r"\b(?:never|don'?t|do not) miss (?:a|an|the latest|our|out)\b", re.I)
 # Markers after which a page holds only its paywall pitch.

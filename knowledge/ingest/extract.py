@@ -143,8 +143,8 @@ def _mostly_links(html: str, paragraphs: list[str]) -> bool:
     if not text:
         return True
     anchors = {paragraph_key(a) for a in _ANCHOR.findall(html)}
-    covered = sum(len(a) for a in anchors if a.count(" ") >= 3 and a in text)
-    return covered >= 0.5 * len(text)
+    found = [len(a) for a in anchors if a.count(" ") >= 3 and a in text]
+    return len(found) >= 4 and sum(found) >= 0.5 * len(text)  # many links, not one wrapped story
 
 
 def _visible_text(html: str) -> str:
@@ -253,7 +253,7 @@ def extract_text(text: str, *, url: str | None = None, title: str | None = None)
         body = lines[head:]
     else:
         body = lines
-    body = [p for p in body if not _navigation(p)]
+    body = _trim_navigation(body)
     seen = {paragraph_key(title)} if title else set()
     paragraphs = dedupe_paragraphs(body, seen=seen)
     if sum(word_count(p) for p in paragraphs) < MIN_ARTICLE_WORDS:
@@ -274,3 +274,13 @@ def _is_title(lines: list[str], title: str) -> bool:
 def _navigation(line: str) -> bool:
     """Very short lines without sentence punctuation: menus, section names, widget labels."""
     return word_count(line) <= 3 and not re.search(r"[.!?”\"]\W*$", line)
+
+
+def _trim_navigation(lines: list[str]) -> list[str]:
+    """Drop menu-like lines before the first and after the last sentence; keep subheads between."""
+    start, end = 0, len(lines)
+    while start < end and _navigation(lines[start]):
+        start += 1
+    while end > start and _navigation(lines[end - 1]):
+        end -= 1
+    return lines[start:end]

@@ -44,7 +44,8 @@ _CONFUSABLES = str.maketrans(
 )
 _NOT_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"(?<!\S)\S*?[^\W_]\S*")  # a token holding a letter or digit
-_WRAP_WIDTH = 50  # a line at least this long without end punctuation continues on the next line
+_WRAP_WIDTH = 50  # in wrapped text, a line this long without end punctuation continues
+_WRAPPED_MAX = 100  # no line longer than this: the text was wrapped by an editor or a mail client
 _LINE_END = (".", "!", "?", ":", '"', "”", "’", "'", ")", "]", ">")
 
 
@@ -167,13 +168,23 @@ def paragraph_key(text: str) -> str:
 def split_paragraphs(text: str) -> list[str]:
     """Split plain text into clean paragraphs.
 
-    Blank lines separate paragraphs when the text has any. Without them a line break ends a
-    paragraph only after sentence punctuation or a short line, so hard-wrapped text stays whole.
+    Blank lines separate paragraphs when the text has any. Otherwise every line is a paragraph,
+    unless the text is hard-wrapped (no line longer than a terminal's width): then a line break
+    ends a paragraph only after sentence punctuation or a short line.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    blocks = _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else _unwrap(text.split("\n"))
+    if _BLANK_LINE.search(text):
+        blocks = _BLANK_LINE.split(text)
+    else:
+        lines = text.split("\n")
+        blocks = _unwrap(lines) if _hard_wrapped(lines) else lines
     paragraphs = (clean_paragraph(block) for block in blocks)
     return [p for p in paragraphs if p]
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+    return len(lengths) >= 3 and lengths[-1] <= _WRAPPED_MAX and lengths[len(lengths) // 2] >= _WRAP_WIDTH
 
 
 def _unwrap(lines: list[str]) -> list[str]:

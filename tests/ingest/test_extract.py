@@ -209,6 +209,31 @@ def test_split_paragraphs_blank_lines_and_single_lines() -> None:
     assert split_paragraphs("") == []
 
 
+def test_split_paragraphs_hard_wrapped_text() -> None:
+    wrapped = (
+        "The harbour council voted seven to two on Tuesday to approve a\n"
+        "second ferry route between the north pier and Holm Island.\n"
+        "Island residents, who currently rely on a single boat that\n"
+        "breaks down several times each winter, welcomed the vote.\n"
+    )
+    assert split_paragraphs(wrapped) == [
+        "The harbour council voted seven to two on Tuesday to approve a second ferry route between "
+        "the north pier and Holm Island.",
+        "Island residents, who currently rely on a single boat that breaks down several times each "
+        "winter, welcomed the vote.",
+    ]
+
+
+def test_text_keeps_subheads_and_drops_menus() -> None:
+    body = "The council said the ferry would run every forty minutes in the summer season this year."
+    more = "Tickets go on sale in May."
+    lines = ["Home", "News", "Ferry Route Approved By Council", body, body.upper() + "!"]
+    text = "\n".join([*lines, "What happens next", more, "Share", "Tweet"])
+    article = extract_text(text)
+    assert article.title == "Ferry Route Approved By Council"
+    assert article.paragraphs == (body, "What happens next", more)
+
+
 def test_repeated_paragraphs_stored_once() -> None:
     paragraphs = [
         "The mayor said the bridge will open in May.",
