@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from discord.gateway import DiscordWebSocket
 
 from knowledge.config import Settings
 from tests.bot.conftest import Harness, bot_payloads
@@ -33,6 +34,8 @@ async def test_a_dropped_gateway_is_resumed(canned: Harness, abrupt: bool) -> No
     await fake.drop_gateway(4000, abrupt=abrupt)
     await fake.wait_for_resume(timeout=15)
     assert len(fake.gateway.ops(2)) == 1  # resumed, not re-identified
+    # found through NEWSDESK_DISCORD_GATEWAY alone: discord.py's process-wide default is untouched
+    assert str(DiscordWebSocket.DEFAULT_GATEWAY).startswith("wss://gateway.discord.gg")
     record = await fake.send_interaction("ask", {"question": "when?"}, user=fake.member)
     assert (await fake.wait_for_response(record)).status in (200, 204)
 
