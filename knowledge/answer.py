@@ -26,7 +26,7 @@ from knowledge.search.tokenize import stem, wordlist
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
-DEPTH = 30
+DEPTH = 24
 # Words that frame a question more than they describe the answer; they still count, a little.
 _FRAMING = frozenset(
     stem(w)
