@@ -36,7 +36,8 @@ def _any(*patterns: str) -> re.Pattern[str]:
 
 # A whole paragraph that is only a navigation or widget label.
 _LABEL = re.compile(
-    r"^(?:like this|loading\W*|read more|"
+    r"^(?:like this|loading\W*|read more|about the author|\d+ (?:comments?|replies|shares)|"
+    r"(?:email|print|save|bookmark) (?:this )?(?:article|story|page)|"
     r"related(?: content| articles?| stories| posts?| coverage| news| links| reading)?|"
     r"more(?: stories| news| from \w+(?: \w+)?)?|advertisement|advertising|sponsored(?: content)?|"
     r"share(?: this| this (?:article|story|post|page))?|comments?|leave a (?:comment|reply)|"
@@ -51,7 +52,7 @@ _LABEL = re.compile(
 _PREFIX = re.compile(
     r"^\W{0,3}(?:tagged(?: with| as)?|tags?|topics?|categor(?:y|ies)|filed (?:under|in)|"
     r"read(?: more| also| next)?|also read|more|see also|related(?: articles?| stories| content)?|"
-    r"watch|listen|share(?: this)?|"
+    r"watch|listen|share(?: this)?|sponsored(?: content| post| by)?|advertisement|"
     r"(?:photo|photograph|image|picture|video|graphic|illustration|file photo|cover photo|"
     r"feature image|header image|top image|lead image)s?(?: credits?)?|credits?|courtesy|"
     r"posted(?: on| in| under)?|published(?: on| in)?|updated(?: on)?|last updated|"
@@ -64,6 +65,7 @@ _DATELINE = re.compile(r"^\W{0,3}(?:posted|published|updated|last (?:updated|mod
 # Photo credits at the end of a caption ("... Photo: AFP", "(Credit: ...)", "By REUTERS").
 _CREDIT = re.compile(
     r"(?i:^\W{0,3}(?:photo|image|picture|credit|courtesy|illustration|video)s?\s*(?:by|:))"
+    r"|(?i:^\W{0,3}(?:photo|image|picture)s? (?:copyright|caption|source)\b)"
     r"|(?:(?:^|[.!?|)–—]\s*|\(\s*)(?i:photos?|images?|pictures?|credits?|illustrations?|courtesy of|"
     r"(?:featured|header|top|lead|cover) (?:image|photo))\s*(?::|[Bb]y)\s*[A-Z][^.!?]{1,60}\W*$)"
     r"|(?:(?:^|[.!?|]\s+|\(\s*)(?:By|BY|Via|VIA)\s+[A-Z][A-Z.&'/ -]{4,60}\W*$)"  # "... By U.S. CUSTOMS"
@@ -106,12 +108,17 @@ _TEMPLATE = _any(
     r"\bwe (?:may )?(?:receive|earn|get) (?:a )?(?:small )?(?:compensation|commission)\b",
     r"\baffiliate (?:links?|commission)\b|\bcontains references to products\b",
     r"\badvertising policy\b|\bour (?:editorial )?standards\s*:|\btrust principles\b",
-    r"^\W{0,3}advertise (?:with|on|here)\b|^\W{0,3}sponsored (?:content|post)\b",
+    r"^\W{0,3}advertise (?:with|on|here)\b",
     r"\bshare (?:this|on) (?:article|story|post|page|facebook|twitter)\b|\bclick (?:here|to share)\b",
     r"\breport (?:a|an) (?:typo|error|correction)\b",
     r"\bwe use cookies\b|\b(?:site|website) uses cookies\b|\bby (?:using|continuing to use) (?:this|our) "
     r"(?:site|website)\b|\b(?:read|see|view) our (?:privacy|cookie) policy\b",
     r"\bdo(?:es)? not necessarily (?:reflect|represent) (?:the )?(?:views|opinions|position)\b",
+    # players and page furniture
+    r"\b(?:story|article|text) continues (?:below|after)\b|\bcontinue reading (?:below|after)\b|"
+    r"\bscroll (?:down )?(?:for|to see) (?:the )?(?:video|more)\b|\bmedia playback is (?:un)?supported\b|"
+    r"\benable javascript\b|\byour browser does not support\b",
+    r"\b(?:got|have) a (?:news )?(?:tip|story)(?: for us)?\?",
 )
 _NEVER_MISS = re.compile(r"\b(?:never|don'?t|do not) miss (?:a|an|the latest|our|out)\b", re.I)
 # Markers after which a page holds only its paywall pitch.

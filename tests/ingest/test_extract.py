@@ -285,6 +285,10 @@ def test_paragraph_key_ignores_markup_case_punctuation_and_look_alikes() -> None
         "Exit mobile version",
         "www.example.com",
         "The next story teaser ends like this [...]",
+        "Story continues below advertisement",
+        "Image copyright Getty Images",
+        "12 Comments",
+        "Got a news tip? Email us.",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:
@@ -303,6 +307,13 @@ def test_boilerplate_lines(line: str) -> None:
         "Users were told to download the contact-tracing app before the trip.",
         "Copyright law in the EU changed in 2019, the court noted.",
         "Smith, who joined the company in 2010, said subscribers would not see price rises.",
+        "In letters to the editor, residents complained about the noise from the new port.",
+        "The names of the victims may not be published under a court order, the judge said.",
+        "Sponsored content now makes up half of the publisher's revenue, the report found.",
+        "The exhibition features photos by local artists and runs until May.",
+        "Getty Images reported higher revenue in the third quarter.",
+        "LOS ANGELES (Reuters) - The actors' union said on Sunday it had reached a deal.",
+        "Reporting by Jane Doe; Editing by John Smith",
     ],
 )
 def test_article_sentences_are_not_boilerplate(line: str) -> None:
