@@ -182,13 +182,15 @@ def is_boilerplate(text: str, *, link_ratio: float = 0.0) -> bool:
 
 
 def filter_blocks(blocks: Sequence[Block], site_boilerplate: Collection[str] = ()) -> list[str]:
-    """Drop boilerplate paragraphs; after a paywall notice, drop the pitch that follows it."""
+    """Drop boilerplate paragraphs; after a paywall notice that ends a teaser, drop the pitch too."""
     kept: list[str] = []
     for block in blocks:
         probe = fold_confusables(block.text)
         if word_count(probe) <= SHORT and _PAYWALL.search(probe) and _SUBSCRIPTION.search(probe):
-            log.debug("paywall notice, dropping the rest: %.60s", block.text)
-            break
+            if kept:  # a banner above the full text must not cost the article
+                log.debug("paywall notice, dropping the rest: %.60s", block.text)
+                break
+            continue
         if site_boilerplate and paragraph_key(block.text) in site_boilerplate:
             continue
         reason = _classify(block)

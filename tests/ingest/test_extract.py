@@ -333,6 +333,18 @@ def test_site_boilerplate_dropped() -> None:
         assert not any("Island residents" in p for p in article.paragraphs)
 
 
+def test_paywall_pitch_after_teaser_dropped_but_banner_before_text_is_not() -> None:
+    story = "<p>The harbour council voted seven to two on Tuesday to approve a second ferry route.</p>"
+    story += "<p>Island residents, who rely on a single boat that breaks down often, welcomed the vote.</p>"
+    notice = "<p>To read the full story, please subscribe. Already a subscriber? Log in.</p>"
+    pitch = "<p>Members get a tote bag and the satisfaction of backing independent reporting.</p>"
+    after = extract_html(f"<html><body><article>{story}{notice}{pitch}</article></body></html>")
+    assert not any("subscribe" in p or "tote bag" in p for p in after.paragraphs)
+    before = extract_html(f"<html><body><article>{notice}{story}</article></body></html>")
+    assert any("Island residents" in p for p in before.paragraphs)
+    assert not any("subscribe" in p for p in before.paragraphs)
+
+
 def test_recurring_keys() -> None:
     pages = [["Subscribe to our paper.", f"Story {i} text."] for i in range(3)] + [["Other."]]
     assert recurring_keys(pages) == {paragraph_key("Subscribe to our paper.")}
