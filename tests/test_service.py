@@ -72,7 +72,7 @@ async def test_tracking_parameters_do_not_make_a_new_article(kb: Knowledge) -> N
 
 async def test_lines_recurring_across_a_site_are_dropped(kb: Knowledge) -> None:
     pitch = "Sign up for the Coast Daily morning briefing and never miss a story from the harbour."
-    for n in range(3):
+    for n in range(4):
         body = (f"Story number {n} reports on the council meeting about parking on the quay.", pitch)
         await kb.store_article(ferry(f"https://coast.example/{n}", paragraphs=body, title=f"Story {n}"))
     exported = [a async for a in kb.export()]

@@ -159,7 +159,7 @@ class ArticleStore:
         return written
 
     async def recurring_keys(
-        self, site: str, keys: Sequence[str], *, exclude_url: str, min_articles: int = 2
+        self, site: str, keys: Sequence[str], *, exclude_url: str, min_articles: int = 3
     ) -> set[str]:
         """Paragraph keys already seen in at least ``min_articles`` other articles of this site."""
         if not keys:
