@@ -80,9 +80,9 @@ class Answerer:
         return await self._rank(text, self.query(text, context), guild)
 
     async def _rank(self, text: str, query: Query, guild: int | None) -> list[Ranked]:
-        qtype, hint = question_type(text), wants(text)
+        qtype, hints = question_type(text), wants(text)
         candidates = await self.engine.retrieve(query.weights, self.depth, guild=guild)
-        return await asyncio.to_thread(rank, candidates, query, self.engine.idf, qtype, hint)
+        return await asyncio.to_thread(rank, candidates, query, self.engine.idf, qtype, hints)
 
     async def evidence(self, question: str, query: Query, best: Ranked) -> Evidence:
         """Features of the best passage plus coverage over its whole article."""

@@ -36,27 +36,32 @@ def _stems(text: str) -> list[str]:
 
 
 def choose_span(
-    sentence: str, qtype: QType, hint: str | None, question_stems: Collection[str]
+    sentence: str, qtype: QType, hints: tuple[str, ...], question_stems: Collection[str]
 ) -> Span | None:
     """The best typed answer in ``sentence`` for this question, or None."""
-    found = best_span(sentence, qtype, hint, question_stems)
+    found = best_span(sentence, qtype, hints, question_stems)
     return found[0] if found else None
 
 
 def best_span(
-    sentence: str, qtype: QType, hint: str | None, question_stems: Collection[str]
+    sentence: str, qtype: QType, hints: tuple[str, ...], question_stems: Collection[str]
 ) -> tuple[Span, float] | None:
     """The best typed answer and how well it fits (about 0..1.5; clause fallbacks score 0)."""
     kinds = KINDS_FOR[qtype]
     if qtype == "why":
         clause = _clause(sentence, question_stems, cue=True)
         return (clause, 0.0) if clause else None
+    for h in hints:
+        if h.startswith("acronym:"):
+            expansion = _expansion(sentence, h[8:])
+            if expansion is not None:
+                return expansion, 1.5
     anchors = [(a + b) / 2 for w, a, b in word_spans(sentence) if stem(w) in question_stems]
     best: tuple[float, Span] | None = None
     for span in find_spans(sentence):
         if span.kind not in kinds:
             continue
-        score = _score(span, sentence, kinds, qtype, hint, question_stems, anchors)
+        score = _score(span, sentence, kinds, qtype, hints, question_stems, anchors)
         if score is not None and (best is None or score > best[0]):
             best = (score, span)
     if best is None and qtype == "what":
@@ -70,7 +75,7 @@ def _score(
     sentence: str,
     kinds: tuple[str, ...],
     qtype: QType,
-    hint: str | None,
+    hints: tuple[str, ...],
     question_stems: Collection[str],
     anchors: list[float],
 ) -> float | None:
@@ -78,26 +83,40 @@ def _score(
     stems = [s for s in _stems(text) if s not in _UNIT_STEMS]
     if not stems:
         stems = ["-"]
+    heads = {h[5:] for h in hints if h.startswith("head:")}
+    head_match = span.kind == "name" and any(s in heads for s in stems)
+    if head_match:
+        stems = [s for s in stems if s not in heads] or ["-"]
     repeated = sum(1 for s in stems if s in question_stems) / len(stems)
-    if repeated > (0.5 if span.kind in ("name", "quote") else 0.0) and qtype not in ("when",):
+    if repeated > (0.5 if span.kind in ("name", "quote", "called") else 0.0) and qtype not in ("when",):
         return None
     if qtype == "when" and repeated >= 1.0:
         return None
     score = 1.0 - 0.12 * kinds.index(span.kind) - 0.6 * repeated
-    if hint == "time" and span.kind == "time":
-        score += 0.6
-    if hint == "year" and re.search(r"\b\d{4}\b", text):
-        score += 0.6
-    if hint == "money" and span.kind == "money":
-        score += 0.4
-    if hint == "percent" and span.kind == "percent":
-        score += 0.4
+    if "time" in hints:
+        score += 0.6 if span.kind == "time" else -0.2
+    if "year" in hints:
+        score += 0.6 if re.search(r"\b\d{4}\b", text) else -0.2
+    if "money" in hints:
+        score += 0.4 if span.kind == "money" else -0.4
+    if "percent" in hints:
+        score += 0.4 if span.kind == "percent" else -0.1
+    if "quantity" in hints:
+        score += 0.3 if span.kind in ("quantity", "duration") else -0.3
+    if "of" in hints and re.match(r"\s+of\b", sentence[span.end :]):
+        score += 0.7  # "Four of the 12 boxes" answers "how many of the boxes"
+    if span.kind == "date" and re.search(r"\d", text):
+        score += 0.1  # "November 30" says more than "December"
+    if span.kind == "called":
+        score += 0.5
     if span.kind in ("quantity", "number", "percent", "money"):
         unit = re.match(r"[\s-]*(?:\([^)]*\)\s*)?(?:of\s+)?([A-Za-z][\w-]*)", sentence[span.end :])
         if unit and stem(unit.group(1).lower()) in question_stems:
             score += 0.5
         if span.kind == "quantity" and qtype == "how_many":
             score -= 0.05
+    if head_match:
+        score += 0.4  # "Which lake" -> "Lake Berryessa"
     if span.kind == "name":
         words = text.split()
         score += 0.1 * min(len(words) - 1, 2)
@@ -107,6 +126,8 @@ def _score(
                 score += 0.3
             if any(w.lower() in _PLACE_WORDS for w in words):
                 score += 0.3
+            if re.match(r"\s+in\s+[A-Z]", sentence[span.end :]):
+                score += 0.3  # "Cheorwon in Gangwon Province": the narrower place
         if qtype == "who":
             after = sentence[span.end :]
             if re.match(
@@ -118,12 +139,30 @@ def _score(
             if re.search(r"\bthe$", before):
                 score -= 0.1
         if span.start == 0 and len(words) == 1:
-            score -= 0.2
+            score -= 0.1
     if anchors:
         mid = (span.start + span.end) / 2
         distance = min(abs(mid - a) for a in anchors)
         score -= min(distance, 200) / 1000
     return score
+
+
+def _expansion(sentence: str, acronym: str) -> Span | None:
+    """ "Heat Assisted Magnetic Recording (HAMR)": the capitalised words an acronym abbreviates."""
+    m = re.search(rf"\(\s*{re.escape(acronym)}\s*\)", sentence, re.I)
+    if m is None:
+        return None
+    before = list(re.finditer(r"[A-Za-z][\w-]*", sentence[: m.start()]))
+    letters = acronym.lower()
+    picked: list[re.Match[str]] = []
+    for word in reversed(before):
+        if len(picked) >= len(letters) + 2:
+            break
+        picked.insert(0, word)
+        initials = "".join(w.group()[0].lower() for w in picked if w.group()[0].isupper())
+        if initials == letters:
+            return Span(picked[0].start(), picked[-1].end(), "expansion")
+    return None
 
 
 def _clause(sentence: str, question_stems: Collection[str], *, cue: bool) -> Span | None:

@@ -10,7 +10,7 @@ import logging
 import re
 from typing import Literal
 
-from knowledge.search.tokenize import fold
+from knowledge.search.tokenize import fold, stem, wordlist
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +71,39 @@ def question_type(question: str) -> QType:
     return "what"
 
 
-def wants(question: str) -> str | None:
-    """A finer hint inside a type: "time" (what time), "year", "percent", "money"."""
+def wants(question: str) -> tuple[str, ...]:
+    """Finer hints inside a type, e.g. ("time",) for "what time", ("head:lake",) for "which lake".
+
+    ``time``/``year``/``percent``/``money``/``quantity``: the kind of value wanted; ``head:<stem>``:
+    the noun after which/what, which a good answer often contains ("Lake Berryessa");
+    ``acronym:<X>``: "what does X stand for"; ``of``: "how many of the ..."; ``called``: a name is asked.
+    """
     q = fold(question)
+    out: list[str] = []
     if re.search(r"\bwhat time\b|\bwhat hour\b|\bfrom what time\b|\bat what time\b", q):
-        return "time"
+        out.append("time")
     if re.search(r"\b(?:what|which) year\b|\bby when\b|\bin what year\b", q):
-        return "year"
+        out.append("year")
     if re.search(r"\bpercent|\bpercentage\b|%|\brate\b|\bshare\b|\bhow much of\b", q):
-        return "percent"
+        out.append("percent")
     if re.search(rf"\b(?:{_MONEY})\b|\bhow much money\b", q):
-        return "money"
-    return None
+        out.append("money")
+    if re.search(r"\bhow (?:loud|fast|big|large|high|tall|far|heavy|hot|cold|deep|long|wide)\b", q):
+        out.append("quantity")
+    if re.search(r"\bhow many of\b", q):
+        out.append("of")
+    if re.search(r"\b(?:called|named|name of|dubbed|known as)\b", q):
+        out.append("called")
+    head = re.search(r"\b(?:which|what)\s+([a-z]+)\b", q)
+    if head and head.group(1) not in _NOT_HEADS:
+        out.append("head:" + stem(head.group(1)))
+    acronym = re.search(r"\bwhat (?:does|do|did) ([a-z0-9]{2,8}) stand for\b", q)
+    if acronym:
+        out.append("acronym:" + acronym.group(1))
+    return tuple(out)
+
+
+_NOT_HEADS = frozenset(
+    wordlist("""is was are were does do did has have had will would can could should kind sort type of
+    the a an year time day date""")
+)

@@ -24,7 +24,7 @@ from knowledge.search.tokenize import STOPWORDS, stem, terms, word_spans
 log = logging.getLogger(__name__)
 
 # Typed answers that are easy to spot (numbers, dates) say more than a capitalised word does.
-_KIND_STRENGTH = {"name": 0.6, "quote": 0.6, "clause": 0.0}
+_KIND_STRENGTH = {"name": 0.6, "quote": 0.6, "called": 0.8, "clause": 0.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ def rank(
     query: Query,
     idf: Callable[[str], float],
     qtype: QType,
-    hint: str | None,
+    hints: tuple[str, ...],
 ) -> list[Ranked]:
     """Candidates re-scored and sorted best first, each with its best quote window and span.
 
@@ -89,10 +89,10 @@ def rank(
                 around |= term_sets[j]
         covs.append((_cover(concepts, term_sets[i]) / total, _cover(concepts, around) / total))
     stems = query.stems
-    cheap = [_rank_one(c, concepts, total, stems, None, hint, *covs[i]) for i, c in enumerate(candidates)]
+    cheap = [_rank_one(c, concepts, total, stems, None, hints, *covs[i]) for i, c in enumerate(candidates)]
     order = sorted(range(len(cheap)), key=lambda i: cheap[i].score, reverse=True)
     out = [
-        _rank_one(candidates[i], concepts, total, stems, qtype, hint, *covs[i]) for i in order[:TYPED_POOL]
+        _rank_one(candidates[i], concepts, total, stems, qtype, hints, *covs[i]) for i in order[:TYPED_POOL]
     ]
     out.extend(cheap[i] for i in order[TYPED_POOL:])
     out.sort(key=lambda r: r.score, reverse=True)
@@ -110,7 +110,7 @@ def _rank_one(
     total: float,
     question_stems: set[str],
     qtype: QType | None,
-    hint: str | None,
+    hints: tuple[str, ...],
     passage_cov: float,
     context_cov: float,
 ) -> Ranked:
@@ -120,7 +120,7 @@ def _rank_one(
     tokens, sents = _analyse(text)
     typed_by_sentence: list[tuple[float, Span | None]] = []
     for a, b in sents:
-        picked = best_span(text[a:b], qtype, hint, question_stems) if qtype else None
+        picked = best_span(text[a:b], qtype, hints, question_stems) if qtype else None
         if picked is None:
             typed_by_sentence.append((0.0, None))
         else:

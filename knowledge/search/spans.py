@@ -36,7 +36,7 @@ _MOD = (
 _UNIT_TIME = r"(?:second|minute|hour|day|week|month|year|decade|century)s?"
 _CURRENCY_WORDS = r"(?:dollars|euros|pounds sterling|yuan|yen|rupees|won|pesos|francs|bitcoin)"
 _CAP_WORD = r"(?<![\w’'])(?:[A-Z][\w’'&.-]*[\w]|[A-Z]|[a-z]{1,2}[A-Z][\w-]*\w)"
-_CONNECT = r"(?:of|de|da|del|van|von|der|&|the|for|on)"
+_CONNECT = r"(?:of the|of|de|da|del|van|von|der|&)"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -78,6 +78,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("percent", re.compile(rf"(?:\b{_MOD})?\b{NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)")),
     ("number", re.compile(rf"(?:\b{_MOD})?(?<![\w.$£€¥])(?:{NUM})(?![\w%$])")),
     ("quote", re.compile(r"[“\"‘]([^”\"’]{2,80})[”\"’]")),
+    (
+        "called",
+        re.compile(
+            r"\b(?:dubbed|called|named|known as|nicknamed)\s+[“\"‘]?"
+            r"([^\s,;:”\"’()]+(?:\s+[A-Z0-9][^\s,;:”\"’()]*)*)"
+        ),
+    ),
     ("name", re.compile(rf"(?:{_CAP_WORD})(?:\s+(?:{_CONNECT}\s+)?(?:{_CAP_WORD}))*")),
 ]
 
@@ -87,9 +94,9 @@ KINDS_FOR: dict[QType, tuple[str, ...]] = {
     "how_much": ("money", "percent", "quantity", "number"),
     "how_long": ("duration", "quantity", "date"),
     "how_old": ("age", "number"),
-    "who": ("name", "quote"),
+    "who": ("name", "quote", "called"),
     "where": ("name",),
-    "what": ("quote", "name", "quantity", "number", "date"),
+    "what": ("called", "quote", "name", "quantity", "number", "date"),
     "why": ("clause",),
 }
 
@@ -114,9 +121,16 @@ def find_spans(sentence: str) -> tuple[Span, ...]:
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
-            a, b = (m.start(1), m.end(1)) if kind == "quote" else (m.start(), m.end())
+            a, b = (m.start(1), m.end(1)) if kind in ("quote", "called") else (m.start(), m.end())
+            if kind == "called":
+                while b > a and sentence[b - 1] in ".":
+                    b -= 1
+            if kind == "money":
+                conversion = re.match(r"\s*\([^)]{0,30}[$€£¥][^)]{0,30}\)", sentence[b:])
+                if conversion:
+                    b += conversion.end()  # "1.2-billion-yuan (US$171-million)"
             text = sentence[a:b]
-            if not text.strip() or (kind != "quote" and kind != "name" and _inside(a, b, taken)):
+            if not text.strip() or (kind not in ("quote", "name", "called") and _inside(a, b, taken)):
                 continue
             if kind == "name":
                 span = _trim_name(sentence, a, b)
@@ -124,7 +138,7 @@ def find_spans(sentence: str) -> tuple[Span, ...]:
                     continue
                 a, b = span
             out.append(Span(a, b, kind))
-            if kind not in ("quote", "name"):
+            if kind not in ("quote", "name", "called"):
                 taken.append((a, b))
             if kind == "number":
                 unit = re.match(r"[- ]?(?:\([^)]*\)\s*)?([a-z][a-z-]{2,})", sentence[b:])

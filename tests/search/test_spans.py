@@ -56,6 +56,27 @@ def _answer(question: str, sentence: str) -> str | None:
             "87%",
         ),
         ("by what year does it want to be carbon negative", "It aims to be carbon negative by 2030.", "2030"),
+        (
+            "what does HAMR stand for",
+            "SDK improved Heat Assisted Magnetic Recording (HAMR) technology.",
+            "Heat Assisted Magnetic Recording",
+        ),
+        (
+            "what's the name of the new ransomware",
+            "The ransomware, dubbed Android/Filecoder.C, spread fast.",
+            "Android/Filecoder.C",
+        ),
+        (
+            "Which lake is the resort planned for?",
+            "It would be located at Lake Berryessa in Napa County.",
+            "Lake Berryessa",
+        ),
+        ("how many of the boxes went missing?", "Four of the 12 boxes of masks were gone.", "Four"),
+        (
+            "how much did the telescope cost",
+            "The 1.2-billion-yuan (US$171-million) telescope took years.",
+            "1.2-billion-yuan (US$171-million)",
+        ),
     ],
 )
 def test_span_by_question_type(question: str, sentence: str, expected: str) -> None:
