@@ -132,6 +132,8 @@ def find_spans(sentence: str) -> tuple[Span, ...]:
             text = sentence[a:b]
             if not text.strip() or (kind not in ("quote", "name", "called") and _inside(a, b, taken)):
                 continue
+            if kind in ("name", "called") and _in_url(sentence, a):
+                continue
             if kind == "name":
                 span = _trim_name(sentence, a, b)
                 if span is None:
@@ -179,6 +181,14 @@ def _trim_name(sentence: str, a: int, b: int) -> tuple[int, int] | None:
             break
         end -= 1
     return (start, end) if end > start else None
+
+
+def _in_url(sentence: str, at: int) -> bool:
+    """Whether position ``at`` lies inside a URL-like chunk ("pic.twitter.com/U7PMa4oNGN")."""
+    start = sentence.rfind(" ", 0, at) + 1
+    end = sentence.find(" ", at)
+    chunk = sentence[start : end if end >= 0 else len(sentence)]
+    return "/" in chunk and ("." in chunk.split("/")[0] or "://" in chunk)
 
 
 def _inside(a: int, b: int, taken: list[tuple[int, int]]) -> bool:
