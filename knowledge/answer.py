@@ -114,16 +114,14 @@ class Answerer:
         return _build(question, best, score, ranked[1:4])
 
 
-_ANSWERERS: dict[int, Answerer] = {}
-
-
 async def answer(
     engine: SearchEngine, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()
 ) -> Answer:
     """``Answerer(engine).answer(...)``, reusing one answerer (and its caches) per engine."""
-    answerer = _ANSWERERS.get(id(engine))
-    if answerer is None or answerer.engine is not engine:
-        answerer = _ANSWERERS[id(engine)] = Answerer(engine)
+    answerer = getattr(engine, "_answerer", None)
+    if not isinstance(answerer, Answerer):
+        answerer = Answerer(engine)
+        setattr(engine, "_answerer", answerer)  # noqa: B010 - lives and dies with the engine
     return await answerer.answer(question, guild=guild, context=context)
 
 

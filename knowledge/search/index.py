@@ -162,7 +162,7 @@ class InvertedIndex:
         visible = g == 0 if guild is None else (g == 0) | (g == guild)
         cand = cand[visible]
         if self.dead:
-            cand = cand[~np.isin(cand, np.fromiter(self.dead, dtype=np.int64))]
+            cand = cand[~np.isin(cand, np.array(list(self.dead), dtype=np.int64))]
         if len(cand) > k:
             top = np.argpartition(-scores[cand], k - 1)[:k]
             cand = cand[top]
