@@ -171,7 +171,7 @@ class Knowledge:
         """Store one article: canonical URL, site-wide boilerplate dropped, near-duplicates marked."""
         if article.url.startswith(("http://", "https://")):
             article = _with(article, url=canonical_url(article.url))
-        keys = [paragraph_key(p) for p in article.paragraphs]
+        keys = [_stored_key(p) for p in article.paragraphs]
         if article.site:
             recurring = await self.store.recurring_keys(article.site, keys, exclude_url=article.url)
             kept = [(p, k) for p, k in zip(article.paragraphs, keys, strict=True) if k not in recurring]
@@ -276,6 +276,11 @@ class Knowledge:
         self, guild: int, *, for_date: date | None, at: datetime, error: str | None = None
     ) -> None:
         await self.store.record_posting(guild, for_date=for_date, at=at, error=error)
+
+
+def _stored_key(paragraph: str) -> str:
+    """A compact, fixed-width key of a paragraph's normalised text (for site-wide repeats)."""
+    return hashlib.blake2b(paragraph_key(paragraph).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def _with(article: Article, **changes: object) -> Article:
