@@ -167,10 +167,17 @@ class Poller:
         """Register a feed or page and ingest what it holds now (a feed's entries as backfill).
 
         Raises (BlockedURL, FetchError, FeedError, InvalidInput when already added) before anything
-        is stored, so a bad URL leaves the database untouched.
+        is stored, so a bad URL leaves the database untouched. Adding a paused source again is how
+        an admin resumes it once its site is fixed: it is polled at once with a clean slate.
         """
         url = canonical_url(url)
         existing = await self.store.find_source(url, guild=guild)
+        if existing is not None and existing.state == "paused":
+            await self.store.update_source(
+                existing.id, state="active", failures=0, last_error=None, next_poll_at=self.clock()
+            )
+            result = await self.poll_source(await self.store.get_source(existing.id))
+            return await self.store.get_source(existing.id), [result]
         if existing is not None:
             raise InvalidInput(f"{url} is already a source here (id {existing.id}).")
         classified = await self.fetch_and_classify(url)

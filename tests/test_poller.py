@@ -339,6 +339,11 @@ async def test_backoff_then_pause_with_reason(world: World) -> None:
     w.clock.now += timedelta(days=30)
     assert await poller.poll_due() == []  # paused: never retried silently
 
+    del w.site.status["/feed.xml"]  # the site is fixed; the admin adds the feed again to resume it
+    resumed, (result,) = await poller.add_source(feed_url)
+    assert result.status != "failed"
+    assert (resumed.state, resumed.failures, resumed.last_error) == ("active", 0, None)
+
 
 async def test_success_resets_failures(world: World) -> None:
     w = world
