@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.search import bm25
 from knowledge.search.segment import I32, I64, Segment, build, merge
@@ -27,6 +28,8 @@ from knowledge.search.segment import I32, I64, Segment, build, merge
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+PRUNE_MIN_DOCS = 50_000  # below this, score every posting (exact BM25, as the tests check)
+COMMON_SHARE = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,14 @@ class Doc:
     pid: int
     guild: int | None
     terms: list[str]
+
+
+def _sorted_unique(arrays: list[npt.NDArray[np.int32]]) -> npt.NDArray[np.int32]:
+    """Distinct document numbers of several postings lists (sort-based; faster than np.unique here)."""
+    if not arrays:
+        return np.zeros(0, dtype=np.int32)
+    flat = np.sort(np.concatenate(arrays))
+    return flat[np.r_[True, flat[1:] != flat[:-1]]] if len(flat) else flat
 
 
 class Vocabulary:
@@ -142,20 +153,42 @@ class InvertedIndex:
         if n == 0 or k <= 0:
             return []
         avg = self._total_len / n
-        scores = np.zeros(n, dtype=np.float32)
+        postings = []
         for term, weight in weights.items():
             tid = self.vocab.get(term)
             if tid is None or weight <= 0:
                 continue
-            parts = [s.postings(tid) for s in segments]
+            parts = [p for p in (s.postings(tid) for s in segments) if len(p[0])]
             df = sum(len(d) for d, _ in parts)
-            if df == 0:
+            if df:
+                postings.append((df, bm25.idf(df, n) * weight, parts))
+        postings.sort(key=lambda p: p[0])
+        scores = np.zeros(n, dtype=np.float32)
+        # MaxScore-style pruning on big archives: common terms (in > 2% of documents) only add to
+        # documents some rarer term already matched, instead of touching hundreds of thousands.
+        common = n >= PRUNE_MIN_DOCS and postings[0][0] <= n * COMMON_SHARE if postings else False
+        touched: list[npt.NDArray[np.int32]] = []
+        cand: npt.NDArray[np.int32] | None = None
+        for df, w, parts in postings:
+            if common and df > n * COMMON_SHARE:
+                if cand is None:
+                    cand = _sorted_unique(touched)
+                for docs, tfs in parts:
+                    pos = np.searchsorted(docs, cand)
+                    pos_ok = pos < len(docs)
+                    hit = np.zeros(len(cand), dtype=bool)
+                    hit[pos_ok] = docs[pos[pos_ok]] == cand[pos_ok]
+                    at, where = cand[hit], pos[hit]
+                    scores[at] += bm25.term_scores(tfs[where], lengths[at], avg, w)
                 continue
-            w = bm25.idf(df, n) * weight
             for docs, tfs in parts:
-                if len(docs):
-                    scores[docs] += bm25.term_scores(tfs, lengths[docs], avg, w)
-        cand = np.flatnonzero(scores)
+                scores[docs] += bm25.term_scores(tfs, lengths[docs], avg, w)
+                if common:
+                    touched.append(docs)
+        if not common:
+            cand = np.flatnonzero(scores).astype(np.int32)
+        elif cand is None:
+            cand = _sorted_unique(touched)
         if len(cand) == 0:
             return []
         g = guilds[cand]
