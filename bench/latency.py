@@ -104,12 +104,11 @@ print(json.dumps(times))
 """
 
 
-async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str, Any]:
-    db = workdir / "bench.db"
-    store = await Store.open(f"sqlite+aiosqlite:///{db}")
+async def build_archive(store: Store, shared: Path, paragraphs: int) -> float:
+    """Insert the corpus plus generated articles up to ``paragraphs``; returns seconds taken."""
     real = corpus_articles(shared)
     sentences = [s for a in real for p in a.paragraphs for s in split_sentences(p) if len(s) > 30]
-    target = max(0, args.paragraphs - sum(len(a.paragraphs) for a in real))
+    target = max(0, paragraphs - sum(len(a.paragraphs) for a in real))
     t0 = time.perf_counter()
     await store.bulk_add_articles([(a, [paragraph_key(p) for p in a.paragraphs]) for a in real])
     batch: list[tuple[Article, list[str]]] = []
@@ -120,7 +119,16 @@ async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str
             batch = []
     if batch:
         await store.bulk_add_articles(batch)
-    insert_s = time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str, Any]:
+    db = workdir / "bench.db"
+    reuse = args.reuse and db.exists()
+    store = await Store.open(f"sqlite+aiosqlite:///{db}")
+    insert_s = 0.0
+    if not reuse:
+        insert_s = await build_archive(store, shared, args.paragraphs)
     total = await store.count_passages()
     t1 = time.perf_counter()
     engine = SearchEngine(store, workdir / "bench.db.index")
@@ -172,9 +180,9 @@ async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str
         "ask_p50_ms": round(p50, 2),
         "ask_p95_ms": round(p95, 2),
         "asks_timed": len(times),
-        "insert_s": round(insert_s, 1),
+        "insert_s": round(insert_s, 1) if not reuse else None,
         "index_s": round(index_s, 1),
-        "ingest_and_index_per_s": round(total / (insert_s + index_s)),
+        "ingest_and_index_per_s": round(total / (insert_s + index_s)) if not reuse else None,
         "db_mb": round(db_bytes / 2**20, 1),
         "index_mb": round(index_bytes / 2**20, 1),
         "peak_rss_mb": round(rss_mb(), 1),
@@ -190,6 +198,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2, help="timed passes over the questions")
     ap.add_argument("--naive-questions", type=int, default=5, help="questions for the naive scan (0 = skip)")
     ap.add_argument("--keep", type=Path, help="build in this directory and keep it")
+    ap.add_argument(
+        "--reuse", action="store_true", help="with --keep: time asks on the archive already there"
+    )
     args = ap.parse_args()
     shared = shared_dir()
     if not (shared / "corpus").exists():

@@ -146,7 +146,7 @@ class SearchEngine:
         await self.catch_up()
         if not weights or k <= 0:
             return []
-        fetch = k + max(5, k // 2)
+        fetch = k + 4  # a few spare in case some were deleted since indexing
         for _ in range(4):
             ranked = await asyncio.to_thread(self.index.search, weights, fetch, guild)
             passages = await self.store.get_passages([pid for pid, _ in ranked])

@@ -174,6 +174,9 @@ class InvertedIndex:
                 if cand is None:
                     cand = _sorted_unique(touched)
                 for docs, tfs in parts:
+                    if len(cand) * 16 > len(docs):  # probing would cost more than one pass
+                        scores[docs] += bm25.term_scores(tfs, lengths[docs], avg, w)
+                        continue
                     pos = np.searchsorted(docs, cand)
                     pos_ok = pos < len(docs)
                     hit = np.zeros(len(cand), dtype=bool)
