@@ -67,7 +67,13 @@ def best_span(
     if best is None and qtype == "what":
         clause = _clause(sentence, question_stems, cue=False)
         return (clause, 0.0) if clause else None
-    return (best[1], best[0]) if best else None
+    if best is None:
+        return None
+    span = best[1]
+    heads = {h[5:] for h in hints if h.startswith("head:")}
+    if span.kind == "name" and heads and not heads.isdisjoint(_stems(span.text(sentence))):
+        span = Span(span.start, span.end, "headname")  # a name of the kind asked for: strong evidence
+    return span, best[0]
 
 
 def _score(
