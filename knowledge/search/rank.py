@@ -47,7 +47,7 @@ class Ranked:
     score: float
 
 
-WEIGHTS = Features(passage_cov=0.3, context_cov=0.15, sentence_cov=0.2, typed=0.3, proximity=0.05, bm25=0.0)
+WEIGHTS = Features(passage_cov=0.3, context_cov=0.15, sentence_cov=0.2, typed=0.3, proximity=0.05, bm25=0.1)
 
 
 def combine(f: Features, w: Features = WEIGHTS) -> float:
