@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 MIN_LENGTH = 4
 CUTOFF = 80.0
+SHORT_CUTOFF = 90.0
 
 
 class TypoCorrector:
@@ -47,7 +48,8 @@ class TypoCorrector:
             pool.extend(self._buckets.get((term[0], length), ()))
         if not pool:
             return []
-        found = process.extract(term, pool, scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=8)
+        cutoff = CUTOFF if len(term) > 5 else SHORT_CUTOFF  # "coke" must not become "choke"
+        found = process.extract(term, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8)
         ranked = sorted(
             ((cand, score / 100.0) for cand, score, _ in found if df(cand) > 0),
             key=lambda cs: (-round(cs[1], 2), -df(cs[0])),

@@ -113,7 +113,7 @@ def _score(
         score += 0.7  # "Four of the 12 boxes" answers "how many of the boxes"
     if span.kind == "date" and re.search(r"\d", text):
         score += 0.1  # "November 30" says more than "December"
-    if span.kind == "called":
+    if span.kind == "called" and "called" in hints:
         score += 0.5
     if span.kind in ("quantity", "number", "percent", "money"):
         unit = re.match(r"[\s-]*(?:\([^)]*\)\s*)?(?:of\s+)?([A-Za-z][\w-]*)", sentence[span.end :])

@@ -94,15 +94,23 @@ def wants(question: str) -> tuple[str, ...]:
         out.append("of")
     if re.search(r"\b(?:called|named|name of|dubbed|known as)\b", q):
         out.append("called")
-    head = re.search(r"\b(?:which|what)\s+([a-z]+)\b", q)
-    if head and head.group(1) not in _NOT_HEADS:
-        out.append("head:" + stem(head.group(1)))
+    head = re.search(r"\b(?:which|what)((?:\s+[a-z]+){1,4})", q)
+    if head:
+        following = head.group(1).split()
+        nouns = [w for w in following if _HEAD_NOUN.fullmatch(w)]
+        if nouns:
+            out.append("head:" + stem(nouns[0]))
+        elif following[0] not in _NOT_HEADS:
+            out.append("head:" + stem(following[0]))
     acronym = re.search(r"\bwhat (?:does|do|did) ([a-z0-9]{2,8}) stand for\b", q)
     if acronym:
         out.append("acronym:" + acronym.group(1))
     return tuple(out)
 
 
+_HEAD_NOUN = re.compile(
+    rf"(?:{_PLACE_NOUNS}|{_ORG_PERSON_NOUNS}|movie|film|show|book|song|game|app|phone|model)s?"
+)
 _NOT_HEADS = frozenset(
     wordlist("""is was are were does do did has have had will would can could should kind sort type of
     the a an year time day date""")

@@ -35,6 +35,7 @@ crash collision accident wreck
 hospital medical clinic
 police officers authorities deputies
 booze alcohol liquor
+covid coronavirus
 fire fires blaze wildfire wildfires
 money funds funding cash dollars
 phone smartphone handset

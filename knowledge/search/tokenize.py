@@ -23,7 +23,7 @@ def wordlist(text: str) -> list[str]:
     return text.split()
 
 
-_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?![^\W_])|[^\W_]+(?:['’][^\W\d_]+)*")
+_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:[^\W\d_]+\d*)?|[^\W_]+(?:['’][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _APOSTROPHE = re.compile(r"['’]")
 
@@ -246,9 +246,19 @@ def _clean(tok: str) -> str:
     return tok
 
 
+_SHORT_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(k|m|bn)")
+_SCALE = {"k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
+
+
 def query_words(text: str) -> list[str]:
-    """``words`` of a typed question, with chat spellings ("yr", "ppl") expanded."""
-    return [CHAT.get(w, w) for w in words(text)]
+    """``words`` of a typed question, chat spellings ("yr", "ppl") and "100k" expanded."""
+    out = []
+    for w in words(text):
+        short = _SHORT_NUMBER.fullmatch(w)
+        if short:
+            w = f"{round(float(short.group(1)) * _SCALE[short.group(2)]):,}"
+        out.append(CHAT.get(w, w))
+    return out
 
 
 @lru_cache(maxsize=400_000)

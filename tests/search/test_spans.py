@@ -71,6 +71,11 @@ def _answer(question: str, sentence: str) -> str | None:
             "It would be located at Lake Berryessa in Napa County.",
             "Lake Berryessa",
         ),
+        (
+            "which german encryption company did blackberry buy",
+            "BlackBerry acquired German firm Secusmart.",
+            "Secusmart",
+        ),
         ("how many of the boxes went missing?", "Four of the 12 boxes of masks were gone.", "Four"),
         (
             "how much did the telescope cost",

@@ -50,3 +50,8 @@ def test_word_spans_point_into_the_original_text() -> None:
 def test_stem_leaves_numbers() -> None:
     assert stem("2,006") == "2006"
     assert stem("running") == "run"
+
+
+def test_short_numbers_in_questions_are_expanded() -> None:
+    assert query_words("rate per 100k") == ["rate", "per", "100,000"]
+    assert terms("per 100,000 people") == ["per", "100000", "peopl"]
