@@ -27,7 +27,7 @@ from knowledge.search.segment import I32, I64, Segment, build, merge
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # bump whenever tokenization or the file layout changes: old indexes get rebuilt
 PRUNE_MIN_DOCS = 50_000  # below this, score every posting (exact BM25, as the tests check)
 COMMON_SHARE = 0.02
 
@@ -209,7 +209,8 @@ class InvertedIndex:
     def _load(self, directory: Path) -> None:
         manifest = json.loads((directory / "manifest.json").read_text())
         if manifest.get("version") != FORMAT_VERSION:
-            log.warning("index at %s has an old format; rebuilding", directory)
+            log.warning("index at %s has an old format or tokenizer; rebuilding", directory)
+            self.clear()
             return
         with (directory / "vocab.txt").open(encoding="utf-8") as fh:
             terms = [line.rstrip("\n") for _, line in zip(range(manifest["vocab"]), fh, strict=False)]

@@ -84,3 +84,15 @@ def test_clear_forgets_everything(tmp_path: Path) -> None:
     index.clear()
     assert index.n_docs == 0 and index.watermark == 0
     assert InvertedIndex(tmp_path / "idx").n_docs == 0
+
+
+def test_index_of_another_format_is_rebuilt(tmp_path: Path) -> None:
+    index = InvertedIndex(tmp_path / "idx")
+    index.add(DOCS, watermark=9)
+    manifest = tmp_path / "idx" / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"version": 2', '"version": 1'))
+    reopened = InvertedIndex(tmp_path / "idx")
+    assert reopened.n_docs == 0 and reopened.watermark == 0
+    reopened.add([Doc(10, None, ["epsilon"])], watermark=10)
+    again = InvertedIndex(tmp_path / "idx")
+    assert again.vocab.terms == ["epsilon"]
