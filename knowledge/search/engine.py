@@ -124,8 +124,7 @@ class SearchEngine:
 
     def corrections(self, term: str, word: str) -> list[tuple[str, float]]:
         """Archive terms close to an unknown query word (stem first, then the surface word)."""
-        df = self.index.term_df
-        return self._corrector.candidates(term, df) or self._corrector.candidates(word, df)
+        return self._corrector.candidates(term, self.index.term_df, word=word)
 
     def query(self, text: str) -> Query:
         """Analyse free text into weighted terms and concepts (typos fixed, synonyms added)."""

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 MIN_LENGTH = 4
 CUTOFF = 80.0
-SHORT_CUTOFF = 90.0
+SHORT_CUTOFF = 85.0  # four- and five-letter words need a closer match
 
 
 class TypoCorrector:
@@ -35,23 +35,34 @@ class TypoCorrector:
                 self._buckets.setdefault((term[0], len(term)), []).append(term)
         self._seen = len(vocab)
 
-    def candidates(self, term: str, df: Callable[[str], int], limit: int = 2) -> list[tuple[str, float]]:
+    def candidates(
+        self, term: str, df: Callable[[str], int], limit: int = 2, word: str | None = None
+    ) -> list[tuple[str, float]]:
         """Known terms close to ``term`` as (term, similarity 0..1), best first.
 
-        ``df`` breaks near-ties in favour of terms that actually occur in documents.
+        ``word`` is the unstemmed typed word: a typo often defeats the stemmer ("hspital" stays
+        whole while "hospital" became "hospit"), so its prefixes are compared too. ``df`` breaks
+        near-ties in favour of terms that occur in more documents.
         """
         if len(term) < MIN_LENGTH or term[0].isdigit():
             return []
         self._refresh()
         pool: list[str] = []
-        for length in range(len(term) - 2, len(term) + 3):
+        lengths = {len(term), *((len(word), len(word) - 2) if word else ())}
+        for length in range(min(lengths) - 2, max(lengths) + 3):
             pool.extend(self._buckets.get((term[0], length), ()))
         if not pool:
             return []
-        cutoff = CUTOFF if len(term) > 5 else SHORT_CUTOFF  # "coke" must not become "choke"
-        found = process.extract(term, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8)
+        cutoff = CUTOFF if len(term) > 5 else SHORT_CUTOFF
+        best: dict[str, float] = {}
+        probes = {term, *((word, word[:-2]) if word and len(word) > MIN_LENGTH + 1 else ())}
+        for probe in probes:
+            for cand, score, _ in process.extract(
+                probe, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8
+            ):
+                best[cand] = max(best.get(cand, 0.0), score / 100.0)
         ranked = sorted(
-            ((cand, score / 100.0) for cand, score, _ in found if df(cand) > 0),
+            ((cand, sim) for cand, sim in best.items() if df(cand) > 0),
             key=lambda cs: (-round(cs[1], 2), -df(cs[0])),
         )
         return ranked[:limit]

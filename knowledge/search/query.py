@@ -18,6 +18,7 @@ from knowledge.search.tokenize import STOPWORDS, query_words, stem
 log = logging.getLogger(__name__)
 
 SYNONYM_WEIGHT = 0.5
+TYPO_RETRIEVAL = 0.8
 _WEAK_EXPANSION = frozenset({"new", "unit", "citi", "state", "chief", "south", "north"})
 
 
@@ -37,8 +38,8 @@ class Query:
         if any(c.term == concept.term for c in self.concepts):
             return
         self.concepts.append(concept)
-        for term, w in {concept.term: concept.weight, **extra}.items():
-            self.weights[term] = max(self.weights.get(term, 0.0), w)
+        for term, w in {concept.term: concept.weight, **extra}.items():  # ``extra`` may lower the term
+            self.weights[term] = max(self.weights.get(term, 0.0) if term != concept.term else 0.0, w)
 
     @property
     def stems(self) -> set[str]:
@@ -65,11 +66,17 @@ def build_query(
             alts = {term, *(e for e in expansion if e not in _WEAK_EXPANSION)}
             query.add(Concept(term, weight, frozenset(alts)), {e: SYNONYM_WEIGHT * weight for e in expansion})
             continue
+        extra: dict[str, float] = {}
         if not known(term) and not word[0].isdigit():
             fixes = correct(term, word)
             if fixes:
                 fixed, similarity = fixes[0]
-                term, weight = fixed, weight * 0.8 * similarity
+                # As important to cover as a word typed right, but retrieval trusts it a bit less.
+                term, weight = fixed, weight * similarity
+                extra = {term: TYPO_RETRIEVAL * weight}
         syn = {s for s in synonyms(term) if known(s)}
-        query.add(Concept(term, weight, frozenset({term, *syn})), {s: SYNONYM_WEIGHT * weight for s in syn})
+        query.add(
+            Concept(term, weight, frozenset({term, *syn})),
+            {**{s: SYNONYM_WEIGHT * weight for s in syn}, **extra},
+        )
     return query
