@@ -71,8 +71,12 @@ def best_span(
         return None
     span = best[1]
     heads = {h[5:] for h in hints if h.startswith("head:")}
-    if span.kind == "name" and heads and not heads.isdisjoint(_stems(span.text(sentence))):
-        span = Span(span.start, span.end, "headname")  # a name of the kind asked for: strong evidence
+    if span.kind == "name" and heads:
+        after = re.match(r"\s+([a-z][\w-]*)", sentence[span.end :])
+        if after and stem(after.group(1)) in heads:  # "BlackBerry Enterprise Service traffic"
+            span = Span(span.start, span.end + after.end(), "name")
+        if not heads.isdisjoint(_stems(span.text(sentence))):
+            span = Span(span.start, span.end, "headname")  # a name of the kind asked for: strong evidence
     return span, best[0]
 
 
@@ -133,7 +137,7 @@ def _score(
             if any(w.lower() in _PLACE_WORDS for w in words):
                 score += 0.3
             if re.match(r"\s+in\s+[A-Z]", sentence[span.end :]):
-                score += 0.3  # "Cheorwon in Gangwon Province": the narrower place
+                score += 0.45  # "Cheorwon in Gangwon Province": the narrower place
         if qtype == "who":
             after = sentence[span.end :]
             if re.match(
@@ -178,6 +182,14 @@ def _clause(sentence: str, question_stems: Collection[str], *, cue: bool) -> Spa
         if m:
             end = re.search(r"[,;.!?”]", sentence[m.end() :])
             stop = m.end() + end.start() if end else len(sentence)
+            if m.group().lower() == "after" and end and len(sentence[m.end() : stop].split()) <= 4:
+                # "After productive discussions, the government rescinded its order": the reason
+                # is what happened after, in the next clause.
+                nxt = re.search(r"[,;.!?”]", sentence[stop + 1 :])
+                start, stop = stop + 1, stop + 1 + (nxt.start() if nxt else len(sentence) - stop - 1)
+                while start < stop and sentence[start] == " ":
+                    start += 1
+                return Span(start, stop, "clause") if stop - start > 10 else None
             if stop - m.end() > 10:
                 return Span(
                     m.end() + 1 if sentence[m.end() : m.end() + 1] == " " else m.end(), stop, "clause"

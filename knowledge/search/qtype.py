@@ -97,6 +97,8 @@ def wants(question: str) -> tuple[str, ...]:
     head = re.search(r"\b(?:which|what)((?:\s+[a-z]+){1,4})", q)
     if head:
         following = head.group(1).split()
+        if following[0] in ("kind", "sort", "type") and following[1:2] == ["of"]:
+            following = following[2:] or following  # "what kind of traffic" -> traffic
         nouns = [w for w in following if _HEAD_NOUN.fullmatch(w)]
         if nouns:
             out.append("head:" + stem(nouns[0]))

@@ -24,7 +24,7 @@ from knowledge.search.tokenize import STOPWORDS, stem, terms, word_spans
 log = logging.getLogger(__name__)
 
 # Typed answers that are easy to spot (numbers, dates) say more than a capitalised word does.
-_KIND_STRENGTH = {"name": 0.6, "quote": 0.6, "called": 0.8, "headname": 1.0, "clause": 0.0}
+_KIND_STRENGTH = {"name": 0.6, "quote": 0.6, "called": 1.0, "headname": 1.0, "clause": 0.0}
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,21 @@ def _answer(question: str, sentence: str) -> str | None:
             "BlackBerry acquired German firm Secusmart.",
             "Secusmart",
         ),
+        (
+            "What kind of traffic did Pakistan want to monitor?",
+            "It wanted to monitor all BlackBerry Enterprise Service traffic in the country.",
+            "BlackBerry Enterprise Service traffic",
+        ),
+        (
+            "why is blackberry staying in pakistan",
+            "After productive discussions, the government has rescinded its shutdown order, and BlackBerry stays.",
+            "the government has rescinded its shutdown order",
+        ),
+        (
+            "where was the coldest temperature",
+            "Cheorwon in Gangwon Province claimed the coldest temperature.",
+            "Cheorwon",
+        ),
         ("how many of the boxes went missing?", "Four of the 12 boxes of masks were gone.", "Four"),
         (
             "how much did the telescope cost",
