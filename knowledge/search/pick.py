@@ -132,12 +132,13 @@ def _score(
         score += 0.1 * min(len(words) - 1, 2)
         before = sentence[: span.start].rstrip().lower()
         if qtype == "where":
-            if re.search(r"\b(?:in|at|to|from|near|into|inside|on)$", before):
-                score += 0.3
+            place_before = re.search(r"[A-Z][\w’'-]*\s+in$", sentence[: span.start].rstrip())
+            if re.search(r"\b(?:in|at|to|from|near|into|inside|on)$", before) and not place_before:
+                score += 0.3  # "at Lake Berryessa"; but in "Cheorwon in Gangwon Province" the first is it
             if any(w.lower() in _PLACE_WORDS for w in words):
                 score += 0.3
             if re.match(r"\s+in\s+[A-Z]", sentence[span.end :]):
-                score += 0.45  # "Cheorwon in Gangwon Province": the narrower place
+                score += 0.6  # "Cheorwon in Gangwon Province": the narrower place
         if qtype == "who":
             after = sentence[span.end :]
             if re.match(

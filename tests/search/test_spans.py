@@ -83,7 +83,7 @@ def _answer(question: str, sentence: str) -> str | None:
         ),
         (
             "why is blackberry staying in pakistan",
-            "After productive discussions, the government has rescinded its shutdown order, and BlackBerry stays.",
+            "After productive discussions, the government has rescinded its shutdown order, and it stays.",
             "the government has rescinded its shutdown order",
         ),
         (
