@@ -36,6 +36,8 @@ hospital medical clinic
 police officers authorities deputies
 booze alcohol liquor
 covid coronavirus
+original originally initial initially
+pub pubs bar bars venue venues
 fire fires blaze wildfire wildfires
 money funds funding cash dollars
 phone smartphone handset
