@@ -51,7 +51,7 @@ def check_question(question: str) -> str:
 
 
 class Answerer:
-    """Stateless apart from the engine; share one per service."""
+    """Answers questions over one engine; keeps small per-article caches, so share one per engine."""
 
     def __init__(self, engine: SearchEngine, *, depth: int = DEPTH, threshold: float = THRESHOLD) -> None:
         self.engine = engine
