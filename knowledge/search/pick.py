@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection
 
 from knowledge.search.qtype import QType
-from knowledge.search.spans import KINDS_FOR, Span, find_spans
+from knowledge.search.spans import KINDS_FOR, NAME_KINDS, Span, find_spans
 from knowledge.search.tokenize import stem, word_spans, wordlist
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ def best_span(
                 return expansion, 1.5
     anchors = [(a + b) / 2 for w, a, b in word_spans(sentence) if stem(w) in question_stems]
     best: tuple[float, Span] | None = None
-    for span in find_spans(sentence):
+    names = not NAME_KINDS.isdisjoint(kinds)
+    for span in find_spans(sentence, values=not NAME_KINDS.issuperset(kinds), names=names):
         if span.kind not in kinds:
             continue
         score = _score(span, sentence, kinds, qtype, hints, question_stems, anchors)

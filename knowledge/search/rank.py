@@ -19,7 +19,7 @@ from knowledge.search.qtype import QType
 from knowledge.search.query import Query
 from knowledge.search.sentences import sentence_spans
 from knowledge.search.spans import Span
-from knowledge.search.tokenize import STOPWORDS, stem, terms, word_spans
+from knowledge.search.tokenize import STOPWORDS, stem, word_spans
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _rank_one(
     """Best quote window of one passage; ``qtype=None`` skips span extraction (cheap pass)."""
     text = c.passage.text
     wanted = {t for alts, _ in concepts for t in alts}
-    tokens, sents = _analyse(text)
+    by_sentence, sents = _analyse(text)
     typed_by_sentence: list[tuple[float, Span | None]] = []
     for a, b in sents:
         picked = best_span(text[a:b], qtype, hints, question_stems) if qtype else None
@@ -132,7 +132,7 @@ def _rank_one(
             if j >= len(sents):
                 continue
             a, b = sents[i][0], sents[j][1]
-            window = [(t, pos) for t, pos in tokens if a <= pos < b]
+            window = by_sentence[i] if j == i else by_sentence[i] + by_sentence[j]
             cov = _cover(concepts, {t for t, _ in window}) / total
             if j > i:
                 cov *= 0.9  # two sentences: a little less precise
@@ -152,15 +152,23 @@ def _rank_one(
 
 
 @lru_cache(maxsize=4096)
-def _analyse(text: str) -> tuple[list[tuple[str, int]], list[tuple[int, int]]]:
-    """(stem, offset) of each content word and the sentence spans of a passage (cached per text)."""
-    tokens = [(stem(w), a) for w, a, _ in word_spans(text) if w not in STOPWORDS]
-    return tokens, sentence_spans(text) or [(0, len(text))]
+def _analyse(text: str) -> tuple[list[list[tuple[str, int]]], list[tuple[int, int]]]:
+    """Per sentence, (stem, offset) of each content word; and the sentence spans (cached per text)."""
+    sents = sentence_spans(text) or [(0, len(text))]
+    by_sentence: list[list[tuple[str, int]]] = [[] for _ in sents]
+    i = 0
+    for w, a, _ in word_spans(text):
+        while i + 1 < len(sents) and a >= sents[i + 1][0]:
+            i += 1
+        if w not in STOPWORDS:
+            by_sentence[i].append((stem(w), a))
+    return by_sentence, sents
 
 
 @lru_cache(maxsize=4096)
 def _term_set(text: str) -> frozenset[str]:
-    return frozenset(terms(text))
+    """Index terms of a passage (the same stems ``terms`` gives, from the cached analysis)."""
+    return frozenset(t for sentence in _analyse(text)[0] for t, _ in sentence)
 
 
 def _proximity(window: list[tuple[str, int]], mass: Collection[str]) -> float:

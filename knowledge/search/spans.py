@@ -88,6 +88,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("name", re.compile(rf"(?:{_CAP_WORD})(?:\s+(?:{_CONNECT}\s+)?(?:{_CAP_WORD}))*")),
 ]
 
+NAME_KINDS = frozenset({"name", "quote", "called"})
+
 KINDS_FOR: dict[QType, tuple[str, ...]] = {
     "when": ("date", "time", "weekday", "year", "relative"),
     "how_many": ("number", "percent", "money"),
@@ -112,14 +114,18 @@ class Span:
 
 
 @lru_cache(maxsize=8192)
-def find_spans(sentence: str) -> tuple[Span, ...]:
+def find_spans(sentence: str, values: bool = True, names: bool = True) -> tuple[Span, ...]:
     """Every typed candidate in ``sentence``; numbers followed by a noun also yield a quantity.
 
-    Cached: the same passages come back for related questions, and regexes are the costly part.
+    ``values``/``names`` skip the value patterns (dates, numbers...) or the name-like ones (names,
+    quotes, "dubbed X") when the question cannot want them. Cached: the same passages come back
+    for related questions, and regexes are the costly part.
     """
     out: list[Span] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
+        if not (names if kind in NAME_KINDS else values):
+            continue
         for m in pattern.finditer(sentence):
             a, b = (m.start(1), m.end(1)) if kind in ("quote", "called") else (m.start(), m.end())
             if kind == "called":

@@ -278,15 +278,16 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
-def word_spans(text: str) -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=16_384)
+def word_spans(text: str) -> tuple[tuple[str, int, int], ...]:
     """(folded word, start, end) for every token of the original ``text``.
 
     Accent folding can change string length, so offsets come from matching the raw text and
-    folding each token separately.
+    folding each token separately. Cached: answering looks at the same sentences repeatedly.
     """
     out: list[tuple[str, int, int]] = []
     for m in _TOKEN.finditer(text):
         tok = m.group()
         tok = _clean(tok.lower() if tok.isascii() else fold(tok))
         out.append((tok, m.start(), m.end()))
-    return out
+    return tuple(out)
