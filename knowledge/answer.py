@@ -63,12 +63,20 @@ class Answerer:
     def query(self, question: str, context: Sequence[Turn]) -> Query:
         """The question's concepts, then (for follow-ups) earlier turns' words at lower weight."""
         engine = self.engine
-        query = build_query(question, engine.corrections, engine.known, _FRAMING)
+        query = build_query(question, engine.corrections, engine.known, _FRAMING, df=engine.index.term_df)
         follow_up = bool(_PRONOUNS.search(question)) or len(query.concepts) <= 3
         if context and follow_up:
             for age, turn in enumerate(reversed(context[-3:])):
                 text = turn.question + " " + (turn.answer or "")
-                build_query(text, engine.corrections, engine.known, _FRAMING, 0.6 / (age + 1), query)
+                build_query(
+                    text,
+                    engine.corrections,
+                    engine.known,
+                    _FRAMING,
+                    0.6 / (age + 1),
+                    query,
+                    engine.index.term_df,
+                )
         return query
 
     async def ranked(

@@ -124,11 +124,11 @@ class SearchEngine:
 
     def corrections(self, term: str, word: str) -> list[tuple[str, float]]:
         """Archive terms close to an unknown query word (stem first, then the surface word)."""
-        return self._corrector.candidates(term, self.index.term_df, word=word)
+        return self._corrector.candidates(term, self.index.term_df, limit=5, word=word)
 
     def query(self, text: str) -> Query:
         """Analyse free text into weighted terms and concepts (typos fixed, synonyms added)."""
-        return build_query(text, self.corrections, self.known)
+        return build_query(text, self.corrections, self.known, df=self.index.term_df)
 
     def query_terms(self, text: str) -> dict[str, float]:
         """Just the weighted index terms of ``text``."""

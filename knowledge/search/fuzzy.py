@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 MIN_LENGTH = 4
 CUTOFF = 80.0
+PREFIX_DISCOUNT = 0.9
 SHORT_CUTOFF = 85.0  # four- and five-letter words need a closer match
 
 
@@ -53,14 +54,16 @@ class TypoCorrector:
             pool.extend(self._buckets.get((term[0], length), ()))
         if not pool:
             return []
-        cutoff = CUTOFF if len(term) > 5 else SHORT_CUTOFF
+        cutoff = CUTOFF if len(word or term) > 5 else SHORT_CUTOFF
         best: dict[str, float] = {}
-        probes = {term, *((word, word[:-2]) if word and len(word) > MIN_LENGTH + 1 else ())}
-        for probe in probes:
+        probes = {term: 1.0}
+        if word and len(word) > MIN_LENGTH + 1:
+            probes |= {word: 1.0, word[:-2]: PREFIX_DISCOUNT}  # a prefix match is weaker evidence
+        for probe, discount in probes.items():
             for cand, score, _ in process.extract(
                 probe, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8
             ):
-                best[cand] = max(best.get(cand, 0.0), score / 100.0)
+                best[cand] = max(best.get(cand, 0.0), discount * score / 100.0)
         ranked = sorted(
             ((cand, sim) for cand, sim in best.items() if df(cand) > 0),
             key=lambda cs: (-round(cs[1], 2), -df(cs[0])),

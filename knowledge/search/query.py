@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 SYNONYM_WEIGHT = 0.5
 TYPO_RETRIEVAL = 0.8
+RARE_DF = 3  # a known word this rare may still be a typo of a common one
+RARE_MIN_LENGTH = 6
+RARE_SIMILARITY = 0.85
+RARE_NEIGHBOUR = 0.5
 _WEAK_EXPANSION = frozenset({"new", "unit", "citi", "state", "chief", "south", "north"})
 
 
@@ -53,8 +57,13 @@ def build_query(
     framing: frozenset[str] = frozenset(),
     scale: float = 1.0,
     into: Query | None = None,
+    df: Callable[[str], int] | None = None,
 ) -> Query:
-    """Analyse ``text``: ``known`` says if the index has a term, ``correct(stem, word)`` proposes fixes."""
+    """Analyse ``text``: ``known`` says if the index has a term, ``correct(stem, word)`` proposes fixes.
+
+    With ``df``, a rare known word ("allan" typed for "alliance") also gets its close, more common
+    neighbour as an alternative; the word itself is kept, since rare words are often names.
+    """
     query = into if into is not None else Query()
     for word in query_words(text):
         if word in STOPWORDS:
@@ -74,7 +83,14 @@ def build_query(
                 # As important to cover as a word typed right, but retrieval trusts it a bit less.
                 term, weight = fixed, weight * similarity
                 extra = {term: TYPO_RETRIEVAL * weight}
-        syn = {s for s in synonyms(term) if known(s)}
+        elif df is not None and len(word) >= RARE_MIN_LENGTH and not word[0].isdigit():
+            seen = df(term)
+            if 0 < seen <= RARE_DF:
+                for fixed, similarity in correct(term, word):
+                    if fixed != term and similarity >= RARE_SIMILARITY and df(fixed) >= 2 * seen:
+                        extra = {fixed: RARE_NEIGHBOUR * weight}
+                        break
+        syn = {s for s in synonyms(term) if known(s)} | set(extra)
         query.add(
             Concept(term, weight, frozenset({term, *syn})),
             {**{s: SYNONYM_WEIGHT * weight for s in syn}, **extra},

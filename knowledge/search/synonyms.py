@@ -25,7 +25,7 @@ win won winner victory defeated elected beat
 noticed spotted discovered found detected
 start started begin began launch launched
 stop stopped halt halted end ended
-say said says told stated
+say said says told
 company firm business corporation maker manufacturer
 boss ceo chief head leader executive
 coo chief operating officer
@@ -33,7 +33,7 @@ cfo chief financial officer
 car vehicle auto
 crash collision accident wreck
 hospital medical clinic
-police officers authorities deputies
+police officers deputies
 booze alcohol liquor
 covid coronavirus
 original originally initial initially
@@ -42,10 +42,10 @@ fire fires blaze wildfire wildfires
 money funds funding cash dollars
 phone smartphone handset
 movie film
-job jobs employment work
+job jobs employment
 children kids
 law legislation rule rules regulation regulations
-record peak highest
+peak highest
 biggest largest
 smallest lowest
 city town municipal

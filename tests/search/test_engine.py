@@ -108,3 +108,14 @@ def test_index_dir_for() -> None:
     assert index_dir_for("sqlite+aiosqlite:///x.db", Path("/tmp/i")) == Path("/tmp/i")
     pg = index_dir_for("postgresql+asyncpg://u:secret@h/db")
     assert pg is not None and "secret" not in str(pg)
+
+
+async def test_rare_known_word_also_tries_its_common_neighbour() -> None:
+    store = MemoryStore()
+    store.add_article("Band", ["Sean Irishan played the fiddle."])
+    store.add_article("Film", [f"The Irishman review number {i}." for i in range(5)])
+    engine = SearchEngine(store)
+    await engine.catch_up()
+    concept = engine.query("irishan").concepts[0]
+    assert concept.term == "irishan"  # the word as typed is kept: it may be a name
+    assert "irishman" in concept.alternatives
