@@ -32,7 +32,7 @@ _FRAMING = frozenset(
     stem(w)
     for w in wordlist("""much many time date year years called call thing kind happen happened name named make
     made want get got actually say said new one first really exactly currently
-    deadline amount number total figure age long old far big cost price percentage""")
+    deadline amount number total figure age long old far big cost price percentage stand""")
 )
 _PRONOUNS = re.compile(r"\b(?:it|its|they|them|their|he|she|him|her|his|this|that|these|those|there)\b", re.I)
 _DATE_KINDS = frozenset({"date", "weekday", "time", "relative"})

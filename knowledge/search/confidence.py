@@ -34,7 +34,7 @@ CALIBRATION = {
     "passage_cov": 1.0,
     "typed": 1.0,
     "missing_numbers": -2.0,
-    "cut": 4.06,
+    "cut": 4.11,
     "scale": 2.5,
 }
 
