@@ -18,7 +18,7 @@ from pathlib import Path
 from knowledge.models import Passage, SearchHit, SearchOptions
 from knowledge.search import bm25
 from knowledge.search.fuzzy import TypoCorrector
-from knowledge.search.index import Doc, InvertedIndex
+from knowledge.search.index import SAMPLES, Doc, InvertedIndex
 from knowledge.search.protocols import IndexRowLike, PassageStore
 from knowledge.search.query import Query, build_query
 from knowledge.search.tokenize import terms
@@ -47,6 +47,10 @@ def index_dir_for(database_url: str, configured: Path | None = None) -> Path | N
     return Path.home() / ".cache" / "newsdesk" / f"index-{digest}"
 
 
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A retrieved passage with its raw BM25 score and the query's best possible score."""
@@ -68,6 +72,7 @@ class SearchEngine:
         self.index = InvertedIndex(index_dir)
         self._corrector = TypoCorrector(self.index.vocab.terms)
         self._catch_up_lock = asyncio.Lock()
+        self._verified = False
 
     def close(self) -> None:
         """Nothing to flush (every catch-up commits its manifest); kept for symmetry with open."""
@@ -98,6 +103,16 @@ class SearchEngine:
                 log.info("indexed %d passages (watermark %d)", added, self.index.watermark)
             return added
 
+    async def _same_database(self) -> bool:
+        """Whether passages the index remembers still exist with the same text (a reopened index)."""
+        samples = self.index.samples
+        if not samples:
+            return True
+        found = await self.store.get_passages([pid for pid, _ in samples])
+        if not found:
+            return False
+        return all(_digest(found[pid].text) == digest for pid, digest in samples if pid in found)
+
     def _add_rows(self, rows: Sequence[IndexRowLike], watermark: int) -> None:
         titles: dict[int, list[str]] = {}
         docs = []
@@ -106,7 +121,8 @@ class SearchEngine:
             if title_terms is None:
                 title_terms = titles[row.article_id] = terms(row.title or "")
             docs.append(Doc(row.id, row.guild, terms(row.text) + title_terms))
-        self.index.add(docs, watermark)
+        samples = [(row.id, _digest(row.text)) for row in rows[-SAMPLES:]]
+        self.index.add(docs, watermark, samples)
 
     def _corrector_stale(self) -> bool:
         return self._corrector._vocabulary is not self.index.vocab.terms

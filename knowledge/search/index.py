@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 2  # bump whenever tokenization or the file layout changes: old indexes get rebuilt
 PRUNE_MIN_DOCS = 50_000  # below this, score every posting (exact BM25, as the tests check)
 COMMON_SHARE = 0.02
+SAMPLES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class InvertedIndex:
         self.vocab = Vocabulary()
         self.segments: list[Segment] = []
         self.watermark = 0
+        self.samples: list[tuple[int, str]] = []
         self.dead: set[int] = set()  # document numbers whose passage is gone from the database
         self._lock = threading.Lock()
         self._view: tuple[I64, I32, I64] | None = None  # pids, lengths, guilds over all segments
@@ -104,8 +106,14 @@ class InvertedIndex:
         return 0 if i is None else self.df(i)
 
     # ---- writing ----------------------------------------------------------------------------
-    def add(self, docs: list[Doc], watermark: int) -> None:
-        """Append documents (ascending passage ids) and advance the watermark."""
+    def add(self, docs: list[Doc], watermark: int, samples: list[tuple[int, str]] | None = None) -> None:
+        """Append documents (ascending passage ids) and advance the watermark.
+
+        ``samples`` are (passage id, text digest) pairs remembered so a reopened index can tell
+        whether the database under it is still the one it was built from.
+        """
+        if samples:
+            self.samples = (self.samples + samples)[-SAMPLES:]
         if docs:
             with self._lock:
                 ids = [[self.vocab.add(t) for t in d.terms] for d in docs]
@@ -217,6 +225,7 @@ class InvertedIndex:
         self.vocab = Vocabulary(terms)
         self.segments = [Segment.load(directory / name) for name in manifest["segments"]]
         self.watermark = int(manifest["watermark"])
+        self.samples = [(int(pid), str(digest)) for pid, digest in manifest.get("samples", [])]
         self._total_len = int(manifest["total_len"])
         self._saved_vocab = len(terms)
         self._rewrite_vocab_if_longer(directory)
@@ -257,6 +266,7 @@ class InvertedIndex:
             "segments": names,
             "vocab": len(self.vocab),
             "total_len": self._total_len,
+            "samples": self.samples,
         }
         tmp_manifest = directory / "manifest.json.tmp"
         tmp_manifest.write_text(json.dumps(manifest))
@@ -273,6 +283,7 @@ class InvertedIndex:
             self.vocab = Vocabulary()
             self.segments = []
             self.watermark = 0
+            self.samples = []
             self.dead = set()
             self._view = None
             self._total_len = 0

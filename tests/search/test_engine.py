@@ -119,3 +119,13 @@ async def test_rare_known_word_also_tries_its_common_neighbour() -> None:
     concept = engine.query("irishan").concepts[0]
     assert concept.term == "irishan"  # the word as typed is kept: it may be a name
     assert "irishman" in concept.alternatives
+
+
+async def test_index_rebuilt_when_database_was_replaced_by_a_bigger_one(tmp_path: Path) -> None:
+    await SearchEngine(_store(), tmp_path / "idx").catch_up()  # 5 passages, ids 1..5
+    fresh = MemoryStore()
+    fresh.add_article("Tulips", [f"Tulip fact number {i}." for i in range(7)])  # ids 1..7, other text
+    engine = SearchEngine(fresh, tmp_path / "idx")
+    await engine.catch_up()
+    assert engine.index.n_docs == 7
+    assert await engine.search("kobe masks") == []
