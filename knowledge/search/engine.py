@@ -88,6 +88,10 @@ class SearchEngine:
                     "database is behind the index (%d < %d); rebuilding", newest, self.index.watermark
                 )
                 await asyncio.to_thread(self.index.clear)
+            elif not self._verified and not await self._same_database():
+                log.warning("index at %s was built from another database; rebuilding", self.index.directory)
+                await asyncio.to_thread(self.index.clear)
+            self._verified = True
             added = 0
             while self.index.watermark < newest:
                 rows = await self.store.passages_after(self.index.watermark, BATCH)
