@@ -32,11 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge.answer import Answerer  # noqa: E402
-from knowledge.ingest.text import paragraph_key  # noqa: E402
 from knowledge.models import Article  # noqa: E402
 from knowledge.search.engine import SearchEngine  # noqa: E402
 from knowledge.search.sentences import split_sentences  # noqa: E402
-from knowledge.store import Store  # noqa: E402
+from knowledge.store import Store, passage_key  # noqa: E402
 
 CHUNK = 2_000  # articles per bulk insert
 
@@ -110,10 +109,10 @@ async def build_archive(store: Store, shared: Path, paragraphs: int) -> float:
     sentences = [s for a in real for p in a.paragraphs for s in split_sentences(p) if len(s) > 30]
     target = max(0, paragraphs - sum(len(a.paragraphs) for a in real))
     t0 = time.perf_counter()
-    await store.bulk_add_articles([(a, [paragraph_key(p) for p in a.paragraphs]) for a in real])
+    await store.bulk_add_articles([(a, [passage_key(p) for p in a.paragraphs]) for a in real])
     batch: list[tuple[Article, list[str]]] = []
     for article in generated(sentences, target):
-        batch.append((article, [paragraph_key(p) for p in article.paragraphs]))
+        batch.append((article, [passage_key(p) for p in article.paragraphs]))
         if len(batch) >= CHUNK:
             await store.bulk_add_articles(batch)
             batch = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
@@ -14,12 +13,12 @@ from typing import Self
 import aiohttp
 
 from knowledge import digest as digests
-from knowledge.answer import answer_question
+from knowledge.answer import answer_question, check_question
 from knowledge.config import Settings
-from knowledge.errors import InvalidInput, NewsdeskError, QuestionTooLong, SourceError
+from knowledge.errors import InvalidInput, NewsdeskError, SourceError
 from knowledge.files import LocalDocument, expand, read_document
 from knowledge.ingest.dedupe import fingerprint, is_near_duplicate
-from knowledge.ingest.extract import decode_html, extract_html, extract_text, paragraph_key
+from knowledge.ingest.extract import decode_html, extract_html, extract_text
 from knowledge.ingest.feeds import entry_article, parse_feed
 from knowledge.ingest.fetch import Fetcher, Resolver
 from knowledge.ingest.urls import canonical_url
@@ -36,34 +35,12 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.poller import Poller, ProgressCallback
-from knowledge.search.engine import SearchEngine
-from knowledge.store import Store, sqlite_path
+from knowledge.search.engine import SearchEngine, index_dir_for
+from knowledge.store import Store, passage_key
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000
 FIRST_DIGEST_LIMIT = 50
-
-
-def default_index_dir(settings: Settings) -> Path | None:
-    """Where the derived search index lives: next to a SQLite file, else a per-database cache."""
-    if settings.index_dir is not None:
-        return settings.index_dir
-    url = settings.database_url
-    if url.startswith("sqlite"):
-        path = sqlite_path(url)
-        return None if path is None else path.with_name(path.name + ".index")
-    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
-    return Path.home() / ".cache" / "newsdesk" / f"index-{digest}"
-
-
-def check_question(question: str) -> str:
-    cleaned = " ".join(question.split())
-    if not cleaned:
-        raise InvalidInput("Please type a question.")
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        raise QuestionTooLong(len(cleaned), MAX_QUESTION_CHARS)
-    return cleaned
 
 
 class Knowledge:
@@ -82,7 +59,7 @@ class Knowledge:
         self.store = store
         self.http = http
         self._owns_http = owns_http
-        self.engine = SearchEngine(store, default_index_dir(settings))
+        self.engine = SearchEngine(store, index_dir_for(settings.database_url, settings.index_dir))
         self.fetcher = Fetcher(http, allowed_hosts=settings.allowed_hosts, resolver=resolver)
         self.poller = Poller(
             store=store,
@@ -171,7 +148,7 @@ class Knowledge:
         """Store one article: canonical URL, site-wide boilerplate dropped, near-duplicates marked."""
         if article.url.startswith(("http://", "https://")):
             article = _with(article, url=canonical_url(article.url))
-        keys = [_stored_key(p) for p in article.paragraphs]
+        keys = [passage_key(p) for p in article.paragraphs]
         if article.site:
             recurring = await self.store.recurring_keys(article.site, keys, exclude_url=article.url)
             kept = [(p, k) for p, k in zip(article.paragraphs, keys, strict=True) if k not in recurring]
@@ -206,8 +183,7 @@ class Knowledge:
 
     async def ask(self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()) -> Answer:
         """Answer with the best sentence in the archive, or abstain when unsure."""
-        cleaned = check_question(question)
-        return await answer_question(self.engine, cleaned, guild=guild, context=context)
+        return await answer_question(self.engine, question, guild=guild, context=context)
 
     async def search(
         self, query: str, options: SearchOptions | None = None, *, guild: int | None = None
@@ -276,11 +252,6 @@ class Knowledge:
         self, guild: int, *, for_date: date | None, at: datetime, error: str | None = None
     ) -> None:
         await self.store.record_posting(guild, for_date=for_date, at=at, error=error)
-
-
-def _stored_key(paragraph: str) -> str:
-    """A compact, fixed-width key of a paragraph's normalised text (for site-wide repeats)."""
-    return hashlib.blake2b(paragraph_key(paragraph).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def _with(article: Article, **changes: object) -> Article:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from knowledge.store.articles import ArticleStore, IndexRow, NewArticle, SaveOutcome
+from knowledge.store.convert import passage_key
 from knowledge.store.database import create_engine, is_sqlite, session_factory, sqlite_path, upgrade
 from knowledge.store.schedules import ScheduleStore
 from knowledge.store.sources import SourceStore
 
-__all__ = ["IndexRow", "NewArticle", "SaveOutcome", "Store", "is_sqlite", "sqlite_path"]
+__all__ = ["IndexRow", "NewArticle", "SaveOutcome", "Store", "is_sqlite", "passage_key", "sqlite_path"]
 
 
 class Store(ArticleStore, SourceStore, ScheduleStore):

@@ -130,33 +130,44 @@ class ArticleStore:
             return SaveOutcome(status, row.id, len(article.paragraphs))
 
     async def bulk_add_articles(self, articles: Sequence[tuple[Article, Sequence[str]]]) -> int:
-        """Add many new articles at once (archive imports, benchmarks); returns passages written."""
+        """Add many new articles at once (archive imports, benchmarks); returns passages written.
+
+        One multi-row INSERT ... RETURNING for the articles and one for their passages, so a large
+        import costs a few statements per batch rather than a round trip per article.
+        """
+        if not articles:
+            return 0
         now = utcnow()
-        written = 0
         async with self._sessions() as session, session.begin():
             await self._lock_writers(session)
-            for article, keys in articles:
-                row = ArticleRow(
-                    url=article.url,
-                    guild_id=guild_key(article.guild),
-                    source=article.source,
-                    title=article.title,
-                    site=article.site,
-                    published=format_published(article.published),
-                    content_hash=content_hash(article),
-                    ingested_at=now,
-                    updated_at=now,
+            ids = list(
+                await session.scalars(
+                    insert(ArticleRow).returning(ArticleRow.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "url": article.url,
+                            "guild_id": guild_key(article.guild),
+                            "source": article.source,
+                            "title": article.title,
+                            "site": article.site,
+                            "published": format_published(article.published),
+                            "content_hash": content_hash(article),
+                            "backfill": False,
+                            "ingested_at": now,
+                            "updated_at": now,
+                        }
+                        for article, _ in articles
+                    ],
                 )
-                session.add(row)
-                await session.flush()
-                rows = [
-                    {"article_id": row.id, "position": i, "text": p, "key": k}
-                    for i, (p, k) in enumerate(zip(article.paragraphs, keys, strict=True))
-                ]
-                if rows:
-                    await session.execute(insert(PassageRow), rows)
-                written += len(rows)
-        return written
+            )
+            rows = [
+                {"article_id": article_id, "position": i, "text": p, "key": k}
+                for article_id, (article, keys) in zip(ids, articles, strict=True)
+                for i, (p, k) in enumerate(zip(article.paragraphs, keys, strict=True))
+            ]
+            if rows:
+                await session.execute(insert(PassageRow), rows)
+        return len(rows)
 
     async def recurring_keys(
         self, site: str, keys: Sequence[str], *, exclude_url: str, min_articles: int = 3

@@ -135,3 +135,13 @@ async def test_refetched_page_without_date_keeps_the_feed_date(store: Store) -> 
     assert (await store.save_article(undated, keys(undated))).status == "updated"
     [stored] = [a async for a in store.iter_articles()]
     assert stored.published == datetime(2024, 3, 2, 8, 0, tzinfo=UTC)
+
+
+async def test_bulk_add_keeps_order_and_paragraphs(store: Store) -> None:
+    batch = [article(f"https://bulk.example/{n}", f"Paragraph {n}a.", f"Paragraph {n}b.") for n in range(5)]
+    written = await store.bulk_add_articles([(a, keys(a)) for a in batch])
+    assert written == 10
+    exported = [a async for a in store.iter_articles()]
+    assert [(a.url, a.paragraphs) for a in exported] == [(a.url, a.paragraphs) for a in batch]
+    rows = await store.passages_after(0, 100)
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
