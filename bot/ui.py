@@ -149,7 +149,21 @@ def alternatives_embed(alternatives: Sequence[Alternative], *, title: str = "Sou
     return embed
 
 
-class SourcesView(discord.ui.View):
+class ExpiringView(discord.ui.View):
+    """A view whose buttons grey out when it times out and whose errors reach the one handler."""
+
+    message: discord.Message | discord.WebhookMessage | None = None
+
+    async def on_timeout(self) -> None:
+        await disable(self)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await forward_error(interaction, error)
+
+
+class SourcesView(ExpiringView):
     """A button under an answer that shows the runner-up passages to whoever presses it (ephemeral)."""
 
     def __init__(
@@ -167,14 +181,6 @@ class SourcesView(discord.ui.View):
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
-
-    async def on_timeout(self) -> None:
-        await disable(self)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await forward_error(interaction, error)
 
 
 def answer_message(answer: Answer) -> tuple[discord.Embed, SourcesView | None]:
@@ -217,7 +223,7 @@ def search_pages(
     return pages
 
 
-class Paginator(discord.ui.View):
+class Paginator(ExpiringView):
     """Previous/next buttons that only the person who searched can press; disabled on timeout."""
 
     def __init__(
@@ -260,16 +266,8 @@ class Paginator(discord.ui.View):
         self.index = min(self.index + 1, len(self.pages) - 1)
         await self._show(interaction)
 
-    async def on_timeout(self) -> None:
-        await disable(self)
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await forward_error(interaction, error)
-
-
-async def disable(view: SourcesView | Paginator) -> None:
+async def disable(view: ExpiringView) -> None:
     """Grey out a timed-out view's buttons on its message (best effort)."""
     for item in view.children:
         if isinstance(item, discord.ui.Button):

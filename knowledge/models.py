@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -126,6 +127,19 @@ class IngestResult:
     articles: int = 0
     passages: int = 0
     error: str | None = None
+
+    @classmethod
+    def combine(cls, source: str, results: Sequence[IngestResult]) -> IngestResult:
+        """One line per source: its strongest status and the totals of the articles it held."""
+        stored = [r for r in results if r.status != "failed"]
+        if results and not stored:
+            return cls(source, "failed", error=results[0].error)
+        status: IngestStatus = "unchanged"
+        if any(r.status == "added" for r in stored):
+            status = "added"
+        elif any(r.status == "updated" for r in stored):
+            status = "updated"
+        return cls(source, status, sum(r.articles for r in stored), sum(r.passages for r in stored))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -23,7 +23,7 @@ from knowledge.ingest.extract import decode_html, extract_html, extract_text
 from knowledge.ingest.feeds import Feed, FeedEntry, entry_article, parse_feed
 from knowledge.ingest.fetch import Fetcher, FetchResult, RetryLater
 from knowledge.ingest.urls import canonical_url, same_site
-from knowledge.models import Article, IngestResult, IngestStatus, Source, SourceKind
+from knowledge.models import Article, IngestResult, Source, SourceKind
 
 log = logging.getLogger(__name__)
 
@@ -91,18 +91,6 @@ def backoff_delay(failures: int, base: timedelta, cap: timedelta, rng: random.Ra
     """Exponential backoff with "equal jitter": half the step fixed, half random."""
     step = min(cap.total_seconds(), base.total_seconds() * 2 ** max(0, failures - 1))
     return timedelta(seconds=step / 2 + rng.uniform(0, step / 2))
-
-
-def _combine(source: str, results: Sequence[IngestResult]) -> IngestResult:
-    stored = [r for r in results if r.status != "failed"]
-    if results and not stored:
-        return IngestResult(source, "failed", error=results[0].error)
-    status: IngestStatus = "unchanged"
-    if any(r.status == "added" for r in stored):
-        status = "added"
-    elif any(r.status == "updated" for r in stored):
-        status = "updated"
-    return IngestResult(source, status, sum(r.articles for r in stored), sum(r.passages for r in stored))
 
 
 def _updated_since(entry: FeedEntry, since: datetime | None) -> bool:
@@ -292,7 +280,7 @@ class Poller:
                 for url, entry in new
             )
         )
-        return _combine(source_url, results)
+        return IngestResult.combine(source_url, results)
 
     async def _ingest_entry(
         self,

@@ -28,7 +28,6 @@ from knowledge.models import (
     Digest,
     DigestSchedule,
     IngestResult,
-    IngestStatus,
     SearchHit,
     SearchOptions,
     Source,
@@ -123,7 +122,7 @@ class Knowledge:
             results = [await self.store_article(article) for article in articles]
         except NewsdeskError as error:
             return IngestResult(name, "failed", error=str(error))
-        return _combine(name, results)
+        return IngestResult.combine(name, results)
 
     def _articles_from(
         self, document: LocalDocument, *, url: str | None, guild: int | None, source: str
@@ -256,18 +255,3 @@ class Knowledge:
 
 def _with(article: Article, **changes: object) -> Article:
     return replace(article, **changes)  # type: ignore[arg-type]
-
-
-def _combine(source: str, results: list[IngestResult]) -> IngestResult:
-    """One line per source: the strongest status and the totals of its articles."""
-    failed = [r for r in results if r.status == "failed"]
-    stored = [r for r in results if r.status != "failed"]
-    if not stored:
-        error = failed[0].error if failed else "nothing to store"
-        return IngestResult(source, "failed", error=error)
-    status: IngestStatus = "unchanged"
-    if any(r.status == "added" for r in stored):
-        status = "added"
-    elif any(r.status == "updated" for r in stored):
-        status = "updated"
-    return IngestResult(source, status, sum(r.articles for r in stored), sum(r.passages for r in stored))
