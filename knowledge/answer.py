@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from knowledge.errors import InvalidInput, QuestionTooLong
 from knowledge.models import Alternative, Answer, Turn
@@ -38,6 +39,7 @@ _PRONOUNS = re.compile(r"\b(?:it|its|they|them|their|he|she|him|her|his|this|tha
 _DATE_KINDS = frozenset({"date", "weekday", "time", "relative"})
 
 THRESHOLD = 0.5
+FOLLOW_UP_BOOST = 0.15  # re-rank bonus for passages of the article a follow-up refers back to
 
 
 def check_question(question: str) -> str:
@@ -64,8 +66,7 @@ class Answerer:
         """The question's concepts, then (for follow-ups) earlier turns' words at lower weight."""
         engine = self.engine
         query = build_query(question, engine.corrections, engine.known, _FRAMING, df=engine.index.term_df)
-        follow_up = bool(_PRONOUNS.search(question)) or len(query.concepts) <= 3
-        if context and follow_up:
+        if context and _is_follow_up(question, query):
             for age, turn in enumerate(reversed(context[-3:])):
                 text = turn.question + " " + (turn.answer or "")
                 build_query(
@@ -85,12 +86,15 @@ class Answerer:
         """Candidate passages re-ranked for ``question``, best first (what ``answer`` builds on)."""
         text = check_question(question)
         await self.engine.catch_up()
-        return await self._rank(text, self.query(text, context), guild)
+        return await self._rank(text, self.query(text, context), guild, context)
 
-    async def _rank(self, text: str, query: Query, guild: int | None) -> list[Ranked]:
+    async def _rank(
+        self, text: str, query: Query, guild: int | None, context: Sequence[Turn] = ()
+    ) -> list[Ranked]:
         qtype, hints = question_type(text), wants(text)
         candidates = await self.engine.retrieve(query.weights, self.depth, guild=guild)
-        return await asyncio.to_thread(rank, candidates, query, self.engine.idf, qtype, hints)
+        ranked = await asyncio.to_thread(rank, candidates, query, self.engine.idf, qtype, hints)
+        return _prefer_thread_article(ranked, text, query, context)
 
     async def evidence(self, question: str, query: Query, best: Ranked) -> Evidence:
         """Features of the best passage plus coverage over its whole article."""
@@ -112,7 +116,7 @@ class Answerer:
         text = check_question(question)
         await self.engine.catch_up()
         query = self.query(text, context)
-        ranked = await self._rank(text, query, guild)
+        ranked = await self._rank(text, query, guild, context)
         if not ranked:
             return _abstain(question, 0.0, [])
         best = ranked[0]
@@ -131,6 +135,25 @@ async def answer(
         answerer = Answerer(engine)
         setattr(engine, "_answerer", answerer)  # noqa: B010 - lives and dies with the engine
     return await answerer.answer(question, guild=guild, context=context)
+
+
+def _is_follow_up(question: str, query: Query) -> bool:
+    """Pronouns ("when did they buy it?") or an elliptical question with few words of its own."""
+    return bool(_PRONOUNS.search(question)) or len(query.concepts) <= 3
+
+
+def _prefer_thread_article(
+    ranked: list[Ranked], question: str, query: Query, context: Sequence[Turn]
+) -> list[Ranked]:
+    """For a follow-up, boost (not filter) passages of the article the thread's last answer linked."""
+    url = next((t.url for t in reversed(context) if t.url), None)
+    if url is None or not ranked or not _is_follow_up(question, query):
+        return ranked
+    boosted = [
+        replace(r, score=r.score + FOLLOW_UP_BOOST) if r.candidate.passage.url == url else r for r in ranked
+    ]
+    boosted.sort(key=lambda r: r.score, reverse=True)
+    return boosted
 
 
 def _quote(r: Ranked) -> str:

@@ -118,6 +118,7 @@ class Turn:
 
     question: str
     answer: str | None = None
+    url: str | None = None  # link of the article the earlier answer quoted, when it quoted one
 
 
 @dataclass(frozen=True, slots=True)

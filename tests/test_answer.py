@@ -112,3 +112,39 @@ async def test_question_limits() -> None:
         await answerer.answer("x" * (MAX_QUESTION_CHARS + 1))
     with pytest.raises(InvalidInput):
         await answerer.answer("   ")
+
+
+def _twin_deals() -> Answerer:
+    store = MemoryStore()
+    for i in range(0, len(FILLER), 2):
+        store.add_article(f"Local news {i}", FILLER[i : i + 2])
+    store.add_article(
+        "Acme buys a widget maker",
+        ["Acme bought the widget maker Sprocketco in March 2019, the company said."],
+        url="https://example.com/acme",
+    )
+    store.add_article(
+        "Globex buys a widget maker",
+        ["Globex bought the widget maker Cogworks in July 2021, the company said."],
+        url="https://example.com/globex",
+    )
+    return Answerer(SearchEngine(store))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("https://example.com/acme", "March 2019"), ("https://example.com/globex", "July 2021")],
+)
+async def test_follow_up_prefers_the_article_the_thread_quoted(url: str, expected: str) -> None:
+    context = [Turn("which company bought a widget maker", "a rival", url=url)]
+    ans = await _twin_deals().answer("and when did they buy it?", context=context)
+    assert ans.answer == expected
+    assert ans.url == url
+
+
+async def test_thread_article_is_a_preference_not_a_filter() -> None:
+    context = [Turn("which company bought a widget maker", "a rival", url="https://example.com/acme")]
+    ans = await _twin_deals().answer("how many boats are in the harbour festival?", context=context)
+    assert ans.abstained or ans.url != "https://example.com/acme"
+    ans = await _twin_deals().answer("when did globex buy cogworks", context=context)
+    assert ans.answer == "July 2021"
