@@ -103,7 +103,11 @@ def _score(
         return None
     if qtype == "when" and repeated >= 1.0:
         return None
+    if qtype == "how_old" and span.kind == "number" and not re.fullmatch(r"\d{1,3}", text):
+        return None  # an age is a small number: not "thousands", "several" or "2019"
     score = 1.0 - 0.12 * kinds.index(span.kind) - 0.6 * repeated
+    if span.kind == "age" and text.isdigit():
+        score -= 0.15  # the appositive "Jane Doe, 51," is an age, but "at age 23" says so outright
     if "time" in hints:
         score += 0.6 if span.kind == "time" else -0.2
     if "year" in hints:

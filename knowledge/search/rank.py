@@ -48,6 +48,12 @@ class Ranked:
 
 
 WEIGHTS = Features(passage_cov=0.3, context_cov=0.15, sentence_cov=0.2, typed=0.3, proximity=0.05, bm25=0.1)
+# Questions that want a value (a date, a number, an age) are answered by a sentence that holds one, and
+# values are spotted reliably; names and "what" answers are not, so they lean on coverage instead.
+VALUE_WEIGHTS = Features(
+    passage_cov=0.3, context_cov=0.15, sentence_cov=0.2, typed=0.5, proximity=0.05, bm25=0.1
+)
+VALUE_TYPES = frozenset({"when", "how_many", "how_much", "how_long", "how_old"})
 
 
 def combine(f: Features, w: Features = WEIGHTS) -> float:
@@ -148,7 +154,7 @@ def _rank_one(
     assert best is not None
     _, a, b, cov, prox, typed, span = best
     f = Features(passage_cov, context_cov, cov, typed, prox, c.normalised)
-    return Ranked(c, a, b, span, f, combine(f))
+    return Ranked(c, a, b, span, f, combine(f, VALUE_WEIGHTS if qtype in VALUE_TYPES else WEIGHTS))
 
 
 @lru_cache(maxsize=4096)

@@ -23,7 +23,9 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 # Abbreviations that often do end a sentence: split after them when a capitalised word follows.
 _SENTENCE_FINAL_OK = frozenset({"etc", "inc", "ltd", "co", "corp", "bros"})
 _FOLLOWERS_OF_TIME = re.compile(
-    r"(?:on\b|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|et\b|pt\b|est\b|gmt\b)",
+    r"(?:on\b|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|et\b|pt\b|est\b|gmt\b"
+    r"|utc\b|\()"
+    r"|(?-i:[A-Z]{1,3}[SD]?T\b)",  # time zones: "10:00 a.m. PDT (5 p.m. UTC)", "9 a.m. AEDT"
     re.I,
 )
 

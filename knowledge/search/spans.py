@@ -64,9 +64,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "relative",
         re.compile(
             r"\b(?:yesterday|today|tonight|tomorrow|(?:last|next|this) (?:week|month|year|weekend))\b"
+            rf"|\b(?:{_MOD})?{NUM} (?:{_UNIT_TIME}) ago\b"
         ),
     ),
-    ("age", re.compile(rf"\b(?:aged?\s+{NUM}|{NUM}-year-old|{NUM} years? old)")),
+    # "aged 23", "a 32-year-old", "50,000 years old", and the appositive "Jane Doe, 51, said"
+    (
+        "age",
+        re.compile(
+            rf"\b(?:aged?\s+{NUM}|{NUM}-year-old|(?:{_MOD})?{NUM} years? old)|(?<=[a-z], )\d{{2}}(?=, )"
+        ),
+    ),
     ("duration", re.compile(rf"\b(?:{_MOD})?(?:{NUM}|a|an|half an?)[- ]{_UNIT_TIME}\b")),
     (
         "money",
@@ -138,6 +145,12 @@ def find_spans(sentence: str, values: bool = True, names: bool = True) -> tuple[
             text = sentence[a:b]
             if not text.strip() or (kind not in ("quote", "name", "called") and _inside(a, b, taken)):
                 continue
+            if kind == "money":
+                rate = _RATE.match(sentence, b)
+                if rate:
+                    b = rate.end()  # "$600 an hour" (the duration "an hour" was taken first)
+                    taken = [t for t in taken if not (a <= t[0] and t[1] <= b)]
+                    out = [o for o in out if not (a <= o.start and o.end <= b)]
             if kind in ("name", "called") and _in_url(sentence, a):
                 continue
             if kind == "name":
@@ -145,10 +158,14 @@ def find_spans(sentence: str, values: bool = True, names: bool = True) -> tuple[
                 if span is None:
                     continue
                 a, b = span
+                a, b = _name_numbers(sentence, a, b)
             out.append(Span(a, b, kind))
             if kind not in ("quote", "name", "called"):
                 taken.append((a, b))
             if kind == "number":
+                degrees = re.match(r"\s?°\s?[CF]?", sentence[b:])
+                if degrees:
+                    out.append(Span(a, b + degrees.end(), "quantity"))  # "1.7°C"
                 unit = re.match(r"[- ]?(?:\([^)]*\)\s*)?([a-z][a-z-]{2,})", sentence[b:])
                 if unit and unit.group(1) not in _NOT_UNITS:
                     out.append(Span(a, b + unit.end(), "quantity"))
@@ -187,6 +204,22 @@ def _trim_name(sentence: str, a: int, b: int) -> tuple[int, int] | None:
             break
         end -= 1
     return (start, end) if end > start else None
+
+
+_RATE = re.compile(
+    r"\s+(?:an?|per)\s+(?:hour|day|night|week|month|year|head|person|share|barrel|gallon|ton)\b"
+)
+
+
+def _name_numbers(sentence: str, a: int, b: int) -> tuple[int, int]:
+    """Names that carry a number: "Senate Bill 10", "Section 9", "the 4th District Court"."""
+    after = re.match(r" (\d{1,3})\b(?![.,:/%]?\d)(?!%| percent)", sentence[b:])
+    if after:
+        b += after.end()
+    before = re.search(r"\b\d{1,3}(?:st|nd|rd|th) $", sentence[:a])
+    if before:
+        a = before.start()
+    return a, b
 
 
 def _in_url(sentence: str, at: int) -> bool:

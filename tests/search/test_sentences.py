@@ -32,3 +32,12 @@ def test_split(text: str, expected: list[str]) -> None:
 def test_spans_are_offsets_into_the_text() -> None:
     text = "  One. Two.  "
     assert [text[a:b] for a, b in sentence_spans(text)] == ["One.", "Two."]
+
+
+def test_time_zone_after_am_does_not_end_the_sentence() -> None:
+    text = "It begins at 10:00 a.m. PDT (5 p.m. UTC) on August 28. It ends at 10 a.m. It costs $10."
+    assert split_sentences(text) == [
+        "It begins at 10:00 a.m. PDT (5 p.m. UTC) on August 28.",
+        "It ends at 10 a.m.",
+        "It costs $10.",
+    ]

@@ -97,6 +97,38 @@ def _answer(question: str, sentence: str) -> str | None:
             "The 1.2-billion-yuan (US$171-million) telescope took years.",
             "1.2-billion-yuan (US$171-million)",
         ),
+        ("how old is the new judge", "The governor appointed Jane Roe, 51, to the court.", "51"),
+        (
+            "how old do you have to be to vote",
+            "Thousands of tenants who are at least 18 years old can vote.",
+            "at least 18 years old",
+        ),
+        (
+            "how old is the tool",
+            "One side was sharp; dating showed it to be about 50,000 years old.",
+            "about 50,000 years old",
+        ),
+        (
+            "when was the salon founded",
+            "The salon was founded 30 years ago to create a safe space.",
+            "30 years ago",
+        ),
+        (
+            "which law created the fund",
+            "Voters approved it after lawmakers passed Senate Bill 10 in May.",
+            "Senate Bill 10",
+        ),
+        (
+            "which court ruled on it",
+            "On Thursday, the 4th District Court of Appeal in Santa Ana found it liable.",
+            "4th District Court of Appeal",
+        ),
+        (
+            "how much did clients pay",
+            "Clients paid up to $600 an hour for the service.",
+            "up to $600 an hour",
+        ),
+        ("how much warmer was october", "October was the warmest ever, with a 1.7°C increase.", "1.7°C"),
     ],
 )
 def test_span_by_question_type(question: str, sentence: str, expected: str) -> None:
