@@ -114,7 +114,7 @@ def _answer(question: str, sentence: str) -> str | None:
             "30 years ago",
         ),
         (
-            "which law created the fund",
+            "which law did lawmakers pass",
             "Voters approved it after lawmakers passed Senate Bill 10 in May.",
             "Senate Bill 10",
         ),
@@ -126,7 +126,7 @@ def _answer(question: str, sentence: str) -> str | None:
         (
             "how much did clients pay",
             "Clients paid up to $600 an hour for the service.",
-            "up to $600 an hour",
+            "$600 an hour",
         ),
         ("how much warmer was october", "October was the warmest ever, with a 1.7°C increase.", "1.7°C"),
     ],
