@@ -150,7 +150,9 @@ class AskCog(commands.Cog):
             context = await self._context(channel, before=message)
             answer = await self.knowledge.ask(question, guild=guild_id, context=context)
             await self._post_answer(channel, answer, reference=message)
-            self.memory.add(channel.id, Turn(question, answer_text(answer)))
+            self.memory.add(
+                channel.id, Turn(question, answer_text(answer), url=None if answer.abstained else answer.url)
+            )
             return
         try:
             thread = await message.create_thread(name=thread_name(question), auto_archive_duration=1440)
@@ -162,7 +164,9 @@ class AskCog(commands.Cog):
         self.memory.seed(thread.id, [])
         answer = await self.knowledge.ask(question, guild=guild_id)
         await self._post_answer(thread, answer)
-        self.memory.add(thread.id, Turn(question, answer_text(answer)))
+        self.memory.add(
+            thread.id, Turn(question, answer_text(answer), url=None if answer.abstained else answer.url)
+        )
 
     async def _resolve(self, channel: discord.abc.MessageableChannel) -> discord.abc.MessageableChannel:
         """Look up a channel the gateway didn't tell us about (e.g. a thread created while we were away)."""
@@ -224,7 +228,9 @@ class AskCog(commands.Cog):
         for msg in messages:
             if msg.author.id == me.id:
                 if turns and turns[-1].answer is None and msg.embeds:
-                    turns[-1] = Turn(turns[-1].question, _answer_from_embed(msg.embeds[0]))
+                    turns[-1] = Turn(
+                        turns[-1].question, _answer_from_embed(msg.embeds[0]), url=msg.embeds[0].url or None
+                    )
             elif me.id in msg.raw_mentions:
                 question = question_from(msg, me.id)
                 if question:

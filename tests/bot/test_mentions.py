@@ -7,6 +7,7 @@ from typing import Any
 
 from knowledge.models import Turn
 from tests.bot.conftest import Harness
+from tests.conftest import SEED_URL
 from tests.fakediscord import FakeDiscord
 
 
@@ -50,7 +51,7 @@ async def test_mention_in_a_thread_replies_there_and_follow_ups_carry_context(ca
     await wait_for_bot_messages(fake, fake.thread, 2)
     question, _guild, context = canned.knowledge.asked[-1]
     assert question == "and who set it?"
-    assert context == (Turn("when was the deadline?", "Dec. 30"),)
+    assert context == (Turn("when was the deadline?", "Dec. 30", url=SEED_URL),)
 
 
 async def test_follow_up_after_a_restart_reads_the_thread_history(canned: Harness) -> None:
@@ -70,7 +71,7 @@ async def test_follow_up_after_a_restart_reads_the_thread_history(canned: Harnes
     await wait_for_bot_messages(fake, thread, 2)
     question, _guild, context = canned.knowledge.asked[-1]
     assert question == "who set it?"
-    assert context == (Turn("when was the deadline?", "Dec. 30"),)
+    assert context == (Turn("when was the deadline?", "Dec. 30", url=SEED_URL),)
 
 
 async def test_bots_and_plain_messages_are_ignored(canned: Harness) -> None:
