@@ -38,7 +38,7 @@ booze alcohol liquor
 covid coronavirus
 original originally initial initially
 pub pubs bar bars venue venues
-fire fires blaze wildfire wildfires
+fire fires blaze wildfire wildfires flames
 money funds funding cash dollars
 phone smartphone handset
 movie film
@@ -60,6 +60,16 @@ demand demanded request requested
 leave exit quit depart
 power electricity energy
 grave graves buried burial bury
+decrease decreased decline declined drop dropped fall fell fallen reduce reduced
+increase increased rise rose risen grow grew growth jump jumped surge surged
+australian australians aussie aussies
+spacecraft probe spaceship
+donate donated donation donations give gave giving contribute contributed contribution gift
+emission emissions pollution pollutants
+arrest arrested detained custody
+employee employees staff workers worker
+doctor doctors physician physicians
+student students pupils
 """.strip().splitlines()
 
 # Multi-word expansions for abbreviations people type.
