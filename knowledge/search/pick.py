@@ -103,6 +103,8 @@ def _score(
         return None
     if qtype == "when" and repeated >= 1.0:
         return None
+    if span.kind == "number" and re.search(r"\S\s+[A-Z][a-z]+\s$", sentence[: span.start]):
+        return None  # a label, not a count: "Section 9", "Proposition 4"
     if qtype == "how_old" and span.kind == "number" and not re.fullmatch(r"\d{1,3}", text):
         return None  # an age is a small number: not "thousands", "several" or "2019"
     score = 1.0 - 0.12 * kinds.index(span.kind) - 0.6 * repeated

@@ -151,3 +151,10 @@ def test_span_by_question_type(question: str, sentence: str, expected: str) -> N
 )
 def test_question_type(question: str, qtype: str) -> None:
     assert question_type(question) == qtype
+
+
+def test_a_number_labelling_a_name_is_not_a_count() -> None:
+    assert (
+        _answer("how many homes were built", "Residents of Section 9 housing said 40 homes were built.")
+        == "40"
+    )
