@@ -21,7 +21,7 @@ from knowledge.search.dates import resolve
 from knowledge.search.engine import SearchEngine
 from knowledge.search.qtype import question_type, wants
 from knowledge.search.query import Query, build_query
-from knowledge.search.rank import Ranked, rank
+from knowledge.search.rank import VALUE_TYPES, Ranked, rank
 from knowledge.search.tokenize import stem, wordlist
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,8 @@ class Answerer:
             if len(self._articles) > 2048:
                 self._articles.clear()
             self._articles[passage.article_id] = cached
-        return article_evidence(best.features, query, self.engine.idf, cached[1])
+        wants_value = question_type(question) in VALUE_TYPES
+        return article_evidence(best.features, query, self.engine.idf, cached[1], wants_value)
 
     async def answer(
         self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()

@@ -5,7 +5,9 @@ import pytest
 from knowledge.answer import MAX_QUESTION_CHARS, Answerer, answer_question
 from knowledge.errors import InvalidInput, QuestionTooLong
 from knowledge.models import Turn
+from knowledge.search.confidence import Evidence, confidence
 from knowledge.search.engine import SearchEngine
+from knowledge.search.rank import Features
 from tests.search.fakes import MemoryStore
 
 FILLER = [
@@ -148,3 +150,10 @@ async def test_thread_article_is_a_preference_not_a_filter() -> None:
     assert ans.abstained or ans.url != "https://example.com/acme"
     ans = await _twin_deals().answer("when did globex buy cogworks", context=context)
     assert ans.answer == "July 2021"
+
+
+def test_a_value_question_quoting_no_value_is_less_sure() -> None:
+    f = Features(passage_cov=0.8, context_cov=0.8, sentence_cov=0.8, typed=0.0, proximity=0.5, bm25=0.3)
+    plain = confidence(Evidence(f, article_cov=0.85, missing_numbers=0))
+    untyped = confidence(Evidence(f, article_cov=0.85, missing_numbers=0, untyped_value=True))
+    assert untyped < 0.5 < plain
