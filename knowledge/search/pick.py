@@ -28,6 +28,7 @@ _UNIT_STEMS = frozenset(
     for w in wordlist("""age aged old year years month months week weeks day days hour hours minute minutes
     percent million billion thousand time""")
 )
+_TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|month|year|decade|centur)", re.I)
 _CLAUSE_CUES = re.compile(r"\b(?:because|since|as a result of|due to|after|so that|in order to|to)\b", re.I)
 
 
@@ -108,6 +109,16 @@ def _score(
     if qtype == "how_old" and span.kind == "number" and not re.fullmatch(r"\d{1,3}", text):
         return None  # an age is a small number: not "thousands", "several" or "2019"
     score = 1.0 - 0.12 * kinds.index(span.kind) - 0.6 * repeated
+    if span.kind == "relative" and text.endswith(" ago"):
+        score += 0.3  # "founded 30 years ago" dates the event as well as a date would
+    if qtype == "how_long" and span.kind == "quantity" and not _TIME_UNIT.search(text):
+        return None  # "how long" wants time, not "0.1°C"
+    if (
+        qtype == "how_long"
+        and span.kind == "date"
+        and re.search(r"\b(?:until|till|through)\s+(?:at least\s+)?$", sentence[: span.start])
+    ):
+        score += 0.3  # "expected to persist until April 2024"
     if span.kind == "age" and text.isdigit():
         score -= 0.15  # the appositive "Jane Doe, 51," is an age, but "at age 23" says so outright
     if "time" in hints:

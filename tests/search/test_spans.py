@@ -97,6 +97,16 @@ def _answer(question: str, sentence: str) -> str | None:
             "The 1.2-billion-yuan (US$171-million) telescope took years.",
             "1.2-billion-yuan (US$171-million)",
         ),
+        (
+            "when did it open",
+            "It opened 30 years ago to serve women. On Tuesday, a man came in.",
+            "30 years ago",
+        ),
+        (
+            "how long will the effects last",
+            "Effects persist until April 2024, and 2016 was 0.1°C cooler.",
+            "April 2024",
+        ),
         ("how old is the new judge", "The governor appointed Jane Roe, 51, to the court.", "51"),
         (
             "how old do you have to be to vote",
