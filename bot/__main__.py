@@ -11,7 +11,8 @@ import sys
 import discord
 
 from bot.app import NewsdeskBot
-from knowledge.config import Settings
+from knowledge.config import Settings, load_settings
+from knowledge.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,11 @@ async def run_bot(settings: Settings, *, bot: NewsdeskBot | None = None) -> None
 
 def main() -> int:
     """Entry point: exit 0 after a clean shutdown, 1 when Discord refuses the token, 2 when it is missing."""
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        print(f"newsdesk: {error}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     if settings.discord_token is None:
         print(MISSING_TOKEN, file=sys.stderr)

@@ -12,10 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from knowledge.config import Settings
-from knowledge.errors import InvalidInput, NewsdeskError
+from knowledge.config import Settings, load_settings
+from knowledge.errors import ConfigurationError, InvalidInput, NewsdeskError
 from knowledge.models import Answer, IngestResult, SearchOptions
 from knowledge.poller import PollProgress
 from knowledge.service import Knowledge
@@ -294,12 +292,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_bot()
     handler: Handler = args.handler
     try:
-        settings = Settings()
-        return asyncio.run(handler(args, settings))
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        print(f"newsdesk: invalid configuration: {problems}", file=sys.stderr)
+        settings = load_settings()
+    except ConfigurationError as error:
+        print(f"newsdesk: {error}", file=sys.stderr)
         return 2
+    try:
+        return asyncio.run(handler(args, settings))
     except NewsdeskError as error:
         print(f"newsdesk: {error}", file=sys.stderr)
         return 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsdesk.db"
 
@@ -38,3 +40,12 @@ class Settings(BaseSettings):
         return frozenset(
             h.strip().lower().strip("[]") for h in self.fetch_allow_hosts.split(",") if h.strip()
         )
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and ``.env``; a bad value is one readable sentence."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ConfigurationError(f"invalid configuration: {problems}") from None

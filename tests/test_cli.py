@@ -158,3 +158,10 @@ def test_db_upgrade_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         main(["ingest", "--help"])
     assert exit_info.value.code == 0
     assert "--url" in capsys.readouterr().out
+
+
+def test_bad_setting_is_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_POLL_MINUTES", "soon")
+    code, _, err = run(capsys, "export")
+    assert code == 2
+    assert err.count("\n") == 1 and "NEWSDESK_POLL_MINUTES" in err
