@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from knowledge.errors import InvalidInput, QuestionTooLong
 from knowledge.models import Alternative, Answer, Turn
-from knowledge.search.confidence import Evidence, article_evidence, article_terms, confidence
+from knowledge.search.confidence import Evidence, article_evidence, article_terms, confidence, named_terms
 from knowledge.search.dates import resolve
 from knowledge.search.engine import SearchEngine
 from knowledge.search.qtype import question_type, wants
@@ -96,8 +96,13 @@ class Answerer:
         ranked = await asyncio.to_thread(rank, candidates, query, self.engine.idf, qtype, hints)
         return _prefer_thread_article(ranked, text, query, context)
 
-    async def evidence(self, question: str, query: Query, best: Ranked) -> Evidence:
-        """Features of the best passage plus coverage over its whole article."""
+    async def evidence(
+        self, question: str, query: Query, best: Ranked, ranked: Sequence[Ranked] = ()
+    ) -> Evidence:
+        """Features of the best passage plus coverage over its whole article.
+
+        ``ranked``: the other candidates, whose text tells which question words are names.
+        """
         passage = best.candidate.passage
         cached = self._articles.get(passage.article_id)
         if cached is None or passage.id not in cached[0]:
@@ -108,7 +113,11 @@ class Answerer:
                 self._articles.clear()
             self._articles[passage.article_id] = cached
         wants_value = question_type(question) in VALUE_TYPES
-        return article_evidence(best.features, query, self.engine.idf, cached[1], wants_value)
+        absent = {t for c in query.concepts if c.alternatives.isdisjoint(cached[1]) for t in c.alternatives}
+        named = named_terms((r.candidate.passage.text for r in ranked), absent) if absent else frozenset()
+        span = best.span
+        short = _quote(best)[span.start : span.end] if span else None
+        return article_evidence(best.features, query, self.engine.idf, cached[1], wants_value, named, short)
 
     async def answer(
         self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()
@@ -121,7 +130,7 @@ class Answerer:
         if not ranked:
             return _abstain(question, 0.0, [])
         best = ranked[0]
-        score = confidence(await self.evidence(text, query, best))
+        score = confidence(await self.evidence(text, query, best, ranked))
         if score < self.threshold:
             return _abstain(question, score, ranked[:3])
         return _build(question, best, score, ranked[1:4])
