@@ -4,7 +4,7 @@ trafilatura finds the article's container well, but news templates put share pro
 pitches, bylines, photo credits, copyright notices and paywall pitches inside that container. A
 quote lifted from one of those lines would be a wrong answer, so each extracted paragraph is
 judged again here. Every rule is generic (what the line says and how much of it is links), never
-tied to one site; site-specific recurring lines come from the caller via ``site_boilerplate``.
+tied to one site; lines that recur across a site's pages are dropped at store time.
 Rules that look at wording only fire on short paragraphs, so a long reported paragraph that
 happens to mention a newsletter is never dropped.
 """
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.ingest.text import fold_confusables, normalize_space, paragraph_key, word_count
+from knowledge.ingest.text import fold_confusables, normalize_space, word_count
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def is_boilerplate(text: str, *, link_ratio: float = 0.0) -> bool:
     return _classify(Block(text, link_ratio)) is not None
 
 
-def filter_blocks(blocks: Sequence[Block], site_boilerplate: Collection[str] = ()) -> list[str]:
+def filter_blocks(blocks: Sequence[Block]) -> list[str]:
     """Drop boilerplate paragraphs; after a paywall notice that ends a teaser, drop the pitch too."""
     kept: list[str] = []
     for block in blocks:
@@ -191,26 +191,9 @@ def filter_blocks(blocks: Sequence[Block], site_boilerplate: Collection[str] = (
                 log.debug("paywall notice, dropping the rest: %.60s", block.text)
                 break
             continue
-        if site_boilerplate and paragraph_key(block.text) in site_boilerplate:
-            continue
         reason = _classify(block)
         if reason is None:
             kept.append(block.text)
         else:
             log.debug("dropped (%s): %.60s", reason, block.text)
     return kept
-
-
-def recurring_keys(pages: Iterable[Iterable[str]], *, min_pages: int = 3) -> set[str]:
-    """Paragraph keys that occur on at least ``min_pages`` of the given pages of one site.
-
-    Feed it the paragraphs of a site's other stored articles and pass the result as
-    ``site_boilerplate``; a threshold of three keeps two related stories that share a
-    background paragraph from losing it.
-    """
-    counts: dict[str, int] = {}
-    for page in pages:
-        for key in {paragraph_key(p) for p in page}:
-            if key:
-                counts[key] = counts.get(key, 0) + 1
-    return {key for key, n in counts.items() if n >= min_pages}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -18,7 +18,7 @@ import trafilatura
 from lxml import etree
 
 from knowledge.errors import ExtractionError
-from knowledge.ingest.boilerplate import Block, filter_blocks, is_boilerplate, recurring_keys
+from knowledge.ingest.boilerplate import Block, filter_blocks, is_boilerplate
 from knowledge.ingest.text import (
     check_text,
     clean_paragraph,
@@ -39,7 +39,6 @@ __all__ = [
     "extract_text",
     "is_boilerplate",
     "paragraph_key",
-    "recurring_keys",
     "split_paragraphs",
 ]
 
@@ -187,15 +186,14 @@ def extract_html(
     html: str | bytes,
     *,
     url: str | None = None,
-    site_boilerplate: Collection[str] = (),
     declared_charset: str | None = None,
 ) -> Article:
     """Extract the article from an HTML page.
 
     ``url`` (the address it was fetched from or the user's ``--url``) wins over the page's own
     canonical link; when neither exists ``Article.url`` is ``""`` for the caller to fill in.
-    ``site_boilerplate`` holds :func:`paragraph_key` values of lines known to recur on other
-    pages of the same site (see :func:`recurring_keys`); such paragraphs are dropped.
+    Lines that recur across a site's pages are dropped later, at store time, where the other
+    pages are known.
     """
     text = decode_html(html, declared_charset) if isinstance(html, bytes) else html
     check_text(text)
@@ -204,11 +202,10 @@ def extract_html(
     document = _run_trafilatura(text, url)
     if document is None or document.body is None:
         raise ExtractionError("The page holds no article text (it may be a login page, a list or empty).")
-    recurring = {paragraph_key(line) for line in site_boilerplate}
-    paragraphs = filter_blocks(list(_blocks(document.body)), recurring)
+    paragraphs = filter_blocks(list(_blocks(document.body)))
     title = clean_paragraph(document.title or "")
     lede = _standfirst(document.description, title, text, paragraphs)
-    if lede is not None and paragraph_key(lede) not in recurring:
+    if lede is not None:
         paragraphs.insert(0, lede)
     paragraphs = dedupe_paragraphs(paragraphs)
     if sum(word_count(p) for p in paragraphs) < MIN_ARTICLE_WORDS or _mostly_links(text, paragraphs):

@@ -157,7 +157,7 @@ def fold_confusables(text: str) -> str:
 def paragraph_key(text: str) -> str:
     """Normalised identity of a paragraph: case, markup, punctuation and spacing do not count.
 
-    The store can use it to recognise a site's recurring lines (see ``site_boilerplate``).
+    The store keys passages by it to recognise a site's recurring lines (``passage_key``).
     """
     text = unicodedata.normalize("NFKC", strip_tags(text)).casefold()
     if any(ch.isascii() and ch.isalpha() for ch in text):

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knowledge.errors import ExtractionError
-from knowledge.ingest.boilerplate import is_boilerplate, recurring_keys
+from knowledge.ingest.boilerplate import is_boilerplate
 from knowledge.ingest.extract import (
     decode_html,
     dedupe_paragraphs,
@@ -320,19 +320,6 @@ def test_article_sentences_are_not_boilerplate(line: str) -> None:
     assert not is_boilerplate(line)
 
 
-def test_site_boilerplate_dropped() -> None:
-    page = (PAGES / "article.html").read_bytes()
-    recurring = {paragraph_key("Island residents, who currently rely on a single boat that breaks down")}
-    assert any("Island residents" in p for p in extract_html(page, site_boilerplate=recurring).paragraphs)
-    line = (
-        "Island residents, who currently rely on a single boat that breaks down several times each winter, "
-        "welcomed the vote. The first crossings are planned for the first week of June."
-    )
-    for given_as in (line, paragraph_key(line)):
-        article = extract_html(page, site_boilerplate={given_as})
-        assert not any("Island residents" in p for p in article.paragraphs)
-
-
 def test_paywall_pitch_after_teaser_dropped_but_banner_before_text_is_not() -> None:
     story = "<p>The harbour council voted seven to two on Tuesday to approve a second ferry route.</p>"
     story += "<p>Island residents, who rely on a single boat that breaks down often, welcomed the vote.</p>"
@@ -343,12 +330,6 @@ def test_paywall_pitch_after_teaser_dropped_but_banner_before_text_is_not() -> N
     before = extract_html(f"<html><body><article>{notice}{story}</article></body></html>")
     assert any("Island residents" in p for p in before.paragraphs)
     assert not any("subscribe" in p for p in before.paragraphs)
-
-
-def test_recurring_keys() -> None:
-    pages = [["Subscribe to our paper.", f"Story {i} text."] for i in range(3)] + [["Other."]]
-    assert recurring_keys(pages) == {paragraph_key("Subscribe to our paper.")}
-    assert recurring_keys(pages, min_pages=4) == set()
 
 
 # --- never anything but ExtractionError ---------------------------------------------------
