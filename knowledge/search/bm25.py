@@ -30,11 +30,6 @@ def idf(df: int | float, n_docs: int | float) -> float:
     return math.log1p((n_docs - df + 0.5) / (df + 0.5))
 
 
-def idf_array(df: npt.NDArray[np.float64], n_docs: float) -> npt.NDArray[np.float64]:
-    """``idf`` over an array of document frequencies."""
-    return np.log1p((n_docs - df + 0.5) / (df + 0.5))
-
-
 def term_score(tf: float, doc_len: float, avg_len: float, term_idf: float, p: BM25Params = DEFAULT) -> float:
     """One term's contribution to one document."""
     if tf <= 0:

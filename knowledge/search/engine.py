@@ -161,8 +161,7 @@ class SearchEngine:
 
     # ---- retrieval ---------------------------------------------------------------------------
     async def retrieve(self, weights: Mapping[str, float], k: int, *, guild: int | None) -> list[Candidate]:
-        """Top ``k`` live passages for weighted query terms (catches up with the database first)."""
-        await self.catch_up()
+        """Top ``k`` live passages for weighted query terms (call :meth:`catch_up` first)."""
         if not weights or k <= 0:
             return []
         fetch = k + 4  # a few spare in case some were deleted since indexing
@@ -183,6 +182,7 @@ class SearchEngine:
     ) -> list[SearchHit]:
         """Ranked passages for a free-text query; ``score`` is BM25 over its ideal, in [0, 1]."""
         options = options or SearchOptions()
+        await self.catch_up()  # before analysis: typo correction needs the current vocabulary
         weights = self.query_terms(query)
         hits = await self.retrieve(weights, options.limit, guild=guild)
         return [

@@ -36,14 +36,6 @@ def _stems(text: str) -> list[str]:
     return [stem(w) for w, _, _ in word_spans(text)]
 
 
-def choose_span(
-    sentence: str, qtype: QType, hints: tuple[str, ...], question_stems: Collection[str]
-) -> Span | None:
-    """The best typed answer in ``sentence`` for this question, or None."""
-    found = best_span(sentence, qtype, hints, question_stems)
-    return found[0] if found else None
-
-
 def best_span(
     sentence: str, qtype: QType, hints: tuple[str, ...], question_stems: Collection[str]
 ) -> tuple[Span, float] | None:

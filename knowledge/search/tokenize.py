@@ -269,10 +269,6 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
-def is_stopword(word: str) -> bool:
-    return word in STOPWORDS
-
-
 def terms(text: str) -> list[str]:
     """Index terms of ``text`` in order: folded, stopwords removed, stemmed."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]

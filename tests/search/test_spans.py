@@ -1,13 +1,14 @@
 import pytest
 
-from knowledge.search.pick import choose_span
+from knowledge.search.pick import best_span
 from knowledge.search.qtype import question_type, wants
 from knowledge.search.query import build_query
 
 
 def _answer(question: str, sentence: str) -> str | None:
     stems = build_query(question, lambda term, word: [], lambda term: True).stems
-    span = choose_span(sentence, question_type(question), wants(question), stems)
+    found = best_span(sentence, question_type(question), wants(question), stems)
+    span = found[0] if found else None
     return sentence[span.start : span.end] if span else None
 
 
