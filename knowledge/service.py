@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
@@ -118,7 +119,10 @@ class Knowledge:
         name = str(path.resolve()) if path.exists() else str(path)
         try:
             document = read_document(path)
-            articles = self._articles_from(document, url=url, guild=guild, source=name)
+            # trafilatura takes tens of ms a page: keep it off the loop the bot's gateway runs on
+            articles = await asyncio.to_thread(
+                self._articles_from, document, url=url, guild=guild, source=name
+            )
             results = [await self.store_article(article) for article in articles]
         except NewsdeskError as error:
             return IngestResult(name, "failed", error=str(error))
@@ -130,13 +134,13 @@ class Knowledge:
         fallback = url or document.path.resolve().as_uri()
         if document.kind == "html":
             article = extract_html(document.data, url=url)
-            return [_with(article, url=article.url or fallback, guild=guild, source=source)]
+            return [replace(article, url=article.url or fallback, guild=guild, source=source)]
         if document.kind == "text":
             article = extract_text(decode_html(document.data), url=fallback)
-            return [_with(article, url=fallback, guild=guild, source=source)]
+            return [replace(article, url=fallback, guild=guild, source=source)]
         feed = parse_feed(document.data)
         articles = [entry_article(entry, feed=feed) for entry in feed.entries]
-        usable = [_with(a, guild=guild, source=source) for a in articles if a is not None]
+        usable = [replace(a, guild=guild, source=source) for a in articles if a is not None]
         if not usable:
             raise SourceError(f"{document.path}: the feed has no entries with text.")
         return usable
@@ -146,13 +150,13 @@ class Knowledge:
     ) -> IngestResult:
         """Store one article: canonical URL, site-wide boilerplate dropped, near-duplicates marked."""
         if article.url.startswith(("http://", "https://")):
-            article = _with(article, url=canonical_url(article.url))
+            article = replace(article, url=canonical_url(article.url))
         keys = [passage_key(p) for p in article.paragraphs]
         if article.site:
             recurring = await self.store.recurring_keys(article.site, keys, exclude_url=article.url)
             kept = [(p, k) for p, k in zip(article.paragraphs, keys, strict=True) if k not in recurring]
             if kept and len(kept) < len(keys):
-                article = _with(article, paragraphs=tuple(p for p, _ in kept))
+                article = replace(article, paragraphs=tuple(p for p, _ in kept))
                 keys = [k for _, k in kept]
         if not article.paragraphs:
             return IngestResult(article.source or article.url, "failed", error="The article has no text.")
@@ -251,7 +255,3 @@ class Knowledge:
         self, guild: int, *, for_date: date | None, at: datetime, error: str | None = None
     ) -> None:
         await self.store.record_posting(guild, for_date=for_date, at=at, error=error)
-
-
-def _with(article: Article, **changes: object) -> Article:
-    return replace(article, **changes)  # type: ignore[arg-type]
