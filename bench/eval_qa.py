@@ -28,11 +28,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from knowledge.analysis.tokenize import fold  # noqa: E402
 from knowledge.answer import Answerer  # noqa: E402
 from knowledge.models import Answer  # noqa: E402
-from knowledge.search.engine import SearchEngine  # noqa: E402
-from knowledge.search.tokenize import fold  # noqa: E402
-from tests.search.fakes import MemoryStore  # noqa: E402
+from knowledge.retrieval.engine import SearchEngine  # noqa: E402
+from tests.retrieval.fakes import MemoryStore  # noqa: E402
 
 AskFn = Callable[[str], Awaitable[Answer]]
 
@@ -81,7 +81,7 @@ async def eval_dev(
     latencies = []
     for q in questions:
         t0 = time.perf_counter()
-        ranked = await answerer.ranked(q["question"])
+        ranked = list((await answerer.read(q["question"])).ranked)
         ans = await ask(q["question"])
         latencies.append(time.perf_counter() - t0)
         answerable = q["answer"] is not None
@@ -172,13 +172,12 @@ async def eval_xquad(shared: Path) -> dict[str, Any]:
     for r in rows:
         contexts.setdefault(r["context"], r["title"].replace("_", " "))
     answerer = await memory_answerer(shared, [(title, [ctx]) for ctx, title in contexts.items()])
-    engine = answerer.engine
     hits = defaultdict(int)
     for r in rows:
-        ranked = await answerer.ranked(r["question"])
-        texts = [x.candidate.passage.text for x in ranked]
-        raw = await engine.retrieve(answerer.query(r["question"], ()).weights, 5, guild=None)
-        raw_texts = [c.passage.text for c in raw]
+        reading = await answerer.read(r["question"])
+        texts = [x.candidate.passage.text for x in reading.ranked]
+        raw = await answerer.retrieve(r["question"])
+        raw_texts = [c.passage.text for c in raw.candidates[:5]]
         hits["hit@1"] += texts[:1] == [r["context"]]
         hits["hit@5"] += r["context"] in texts[:5]
         hits["bm25_hit@1"] += raw_texts[:1] == [r["context"]]
@@ -200,7 +199,7 @@ async def eval_service(shared: Path, questions: list[dict[str, Any]], verbose: b
             results = await kb.ingest(str(shared / "corpus/html"))
             results += await kb.ingest(str(shared / "corpus/seed/blackberry-pakistan.txt"))
             failed = [r.source for r in results if r.status == "failed"]
-            report = await eval_dev(Answerer(kb.engine), questions, verbose, kb.ask)
+            report = await eval_dev(kb.answerer, questions, verbose, kb.ask)
             report["summary"]["archive"] = "service (corpus html + seed via Knowledge.ingest)"
             report["summary"]["ingest_failed"] = failed
             report["summary"]["passages"] = await kb.store.count_passages()

@@ -31,10 +31,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from knowledge.analysis.sentences import split_sentences  # noqa: E402
 from knowledge.answer import Answerer  # noqa: E402
 from knowledge.models import Article  # noqa: E402
-from knowledge.search.engine import SearchEngine  # noqa: E402
-from knowledge.search.sentences import split_sentences  # noqa: E402
+from knowledge.retrieval.engine import SearchEngine  # noqa: E402
 from knowledge.store import Store, passage_key  # noqa: E402
 
 CHUNK = 2_000  # articles per bulk insert
@@ -80,7 +80,7 @@ def generated(sentences: list[str], n_paragraphs: int, seed: int = 7) -> Iterato
 
 
 def cold_text_caches() -> None:
-    from knowledge.search import rank, spans
+    from knowledge.reader import rank, spans
 
     rank._analyse.cache_clear()
     rank._term_set.cache_clear()
@@ -138,14 +138,14 @@ async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str
     questions = [json.loads(x)["question"] for x in (shared / "eval/dev.jsonl").read_text().splitlines()]
     questions = questions[: args.questions]
     answerer = Answerer(engine)
-    answerer._articles.clear()
+    answerer._cache.clear()
     for q in questions:  # warm-up: page in the index
         await answerer.answer(q)
     times = []
     cold_text_caches()  # but don't let per-passage caches answer repeated questions for free
     for _ in range(args.rounds):
         cold_text_caches()
-        answerer._articles.clear()
+        answerer._cache.clear()
         for q in questions:
             t = time.perf_counter()
             await answerer.answer(q)

@@ -1,45 +1,43 @@
-"""Answer a question from the archive: best passage, the sentence to quote, the short answer.
+"""Answer a question from the archive: retrieval finds candidates, the reader answers from them.
 
-``Answerer`` asks the search engine for candidate passages, re-ranks them sentence by sentence
-(``knowledge.search.rank``), extracts a typed answer span, resolves dates against the article's
-publication date, and turns the evidence into a calibrated confidence. Below the threshold it
-abstains rather than quote something wrong with confidence, offering the near misses instead.
+``Answerer`` is the wiring between the two halves: it checks the question, has the engine analyse
+it (with a follow-up's earlier turns) and retrieve candidates, fetches the candidates' whole
+articles from the store, and hands all of it to the ``Reader``. One log line per question.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
-from collections.abc import Sequence
-from dataclasses import replace
+import time
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
+from knowledge.analysis.tokenize import stem, wordlist
 from knowledge.errors import InvalidInput, QuestionTooLong
-from knowledge.models import Alternative, Answer, Turn
-from knowledge.search.confidence import Evidence, article_evidence, article_terms, confidence, named_terms
-from knowledge.search.dates import resolve
-from knowledge.search.engine import SearchEngine
-from knowledge.search.qtype import question_type, wants
-from knowledge.search.query import Query, build_query
-from knowledge.search.rank import VALUE_TYPES, Ranked, rank
-from knowledge.search.tokenize import stem, wordlist
+from knowledge.models import Answer, Passage, Turn
+from knowledge.reader import Reader, Reading, is_follow_up
+from knowledge.retrieval.candidates import Retrieval
+from knowledge.retrieval.engine import SearchEngine
+from knowledge.retrieval.query import Query
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 DEPTH = 24
+ARTICLE_CACHE = 1024
 # Words that frame a question more than they describe the answer; they still count, a little.
-_FRAMING = frozenset(
+FRAMING = frozenset(
     stem(w)
     for w in wordlist("""much many time date year years called call thing kind happen happened name named make
     made want get got actually say said new one first really exactly currently
     deadline amount number total figure age long old far big cost price percentage stand""")
 )
-_PRONOUNS = re.compile(r"\b(?:it|its|they|them|their|he|she|him|her|his|this|that|these|those|there)\b", re.I)
-_DATE_KINDS = frozenset({"date", "weekday", "time", "relative"})
 
-THRESHOLD = 0.5
-FOLLOW_UP_BOOST = 0.15  # re-rank bonus for passages of the article a follow-up refers back to
+
+class ArticleSource(Protocol):
+    """Whole articles by id (``knowledge.store.Store`` is one)."""
+
+    async def articles_passages(self, article_ids: Sequence[int]) -> dict[int, list[Passage]]: ...
 
 
 def check_question(question: str) -> str:
@@ -53,170 +51,76 @@ def check_question(question: str) -> str:
 
 
 class Answerer:
-    """Answers questions over one engine; keeps small per-article caches, so share one per engine."""
+    """Answers questions over one engine and store; keeps an article cache, so share one per engine."""
 
-    def __init__(self, engine: SearchEngine, *, depth: int = DEPTH, threshold: float = THRESHOLD) -> None:
+    def __init__(
+        self,
+        engine: SearchEngine,
+        articles: ArticleSource | None = None,
+        *,
+        reader: Reader | None = None,
+        depth: int = DEPTH,
+    ) -> None:
         self.engine = engine
+        self.articles: ArticleSource = articles or engine.store  # type: ignore[assignment]
+        self.reader = reader or Reader()
         self.depth = depth
-        self.threshold = threshold
-        # article id -> (its passage ids, its terms); an update gives new passage ids, which misses.
-        self._articles: dict[int, tuple[set[int], frozenset[str]]] = {}
+        # article id -> (the passage ids it had when read, its passages); an update changes the ids.
+        self._cache: dict[int, list[Passage]] = {}
 
-    def query(self, question: str, context: Sequence[Turn]) -> Query:
+    def query(self, question: str, context: Sequence[Turn] = ()) -> Query:
         """The question's concepts, then (for follow-ups) earlier turns' words at lower weight."""
-        engine = self.engine
-        query = build_query(question, engine.corrections, engine.known, _FRAMING, df=engine.index.term_df)
-        if context and _is_follow_up(question, query):
+        query = self.engine.analyse(question, FRAMING)
+        if context and is_follow_up(question, query):
             for age, turn in enumerate(reversed(context[-3:])):
                 text = turn.question + " " + (turn.answer or "")
-                build_query(
-                    text,
-                    engine.corrections,
-                    engine.known,
-                    _FRAMING,
-                    0.6 / (age + 1),
-                    query,
-                    engine.index.term_df,
-                )
+                self.engine.analyse(text, FRAMING, scale=0.6 / (age + 1), into=query)
         return query
 
-    async def ranked(
+    async def retrieve(
         self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()
-    ) -> list[Ranked]:
-        """Candidate passages re-ranked for ``question``, best first (what ``answer`` builds on)."""
+    ) -> Retrieval:
+        """Candidates for an already checked question (the engine catches up first)."""
+        await self.engine.catch_up()  # before analysis: typo correction needs the current vocabulary
+        return await self.engine.retrieve(self.query(question, context), self.depth, guild=guild)
+
+    async def read(self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()) -> Reading:
+        """The reader's verdict with its ranked candidates (what evaluation looks at)."""
         text = check_question(question)
-        await self.engine.catch_up()
-        return await self._rank(text, self.query(text, context), guild, context)
-
-    async def _rank(
-        self, text: str, query: Query, guild: int | None, context: Sequence[Turn] = ()
-    ) -> list[Ranked]:
-        qtype, hints = question_type(text), wants(text)
-        candidates = await self.engine.retrieve(query.weights, self.depth, guild=guild)
-        ranked = await asyncio.to_thread(rank, candidates, query, self.engine.idf, qtype, hints)
-        return _prefer_thread_article(ranked, text, query, context)
-
-    async def evidence(
-        self, question: str, query: Query, best: Ranked, ranked: Sequence[Ranked] = ()
-    ) -> Evidence:
-        """Features of the best passage plus coverage over its whole article.
-
-        ``ranked``: the other candidates, whose text tells which question words are names.
-        """
-        passage = best.candidate.passage
-        cached = self._articles.get(passage.article_id)
-        if cached is None or passage.id not in cached[0]:
-            article = await self.engine.store.article_passages(passage.article_id)
-            texts = [passage.title or "", passage.text, *(p.text for p in article)]
-            cached = ({p.id for p in article} | {passage.id}, article_terms(texts))
-            if len(self._articles) > 2048:
-                self._articles.clear()
-            self._articles[passage.article_id] = cached
-        wants_value = question_type(question) in VALUE_TYPES
-        absent = {t for c in query.concepts if c.alternatives.isdisjoint(cached[1]) for t in c.alternatives}
-        named = named_terms((r.candidate.passage.text for r in ranked), absent) if absent else frozenset()
-        span = best.span
-        short = _quote(best)[span.start : span.end] if span else None
-        return article_evidence(best.features, query, self.engine.idf, cached[1], wants_value, named, short)
+        started = time.perf_counter()
+        retrieval = await self.retrieve(text, guild=guild, context=context)
+        articles = await self._articles_of(retrieval)
+        reading = self.reader.read(text, retrieval, articles, context)
+        answer = reading.answer
+        best = reading.ranked[0].candidate.passage.id if reading.ranked and not answer.abstained else None
+        log.info(
+            "question type=%s passage=%s confidence=%.3f abstained=%s ms=%.1f",
+            reading.qtype,
+            best,
+            answer.score,
+            answer.abstained,
+            (time.perf_counter() - started) * 1000,
+        )
+        return reading
 
     async def answer(
         self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()
     ) -> Answer:
         """Answer ``question`` from passages visible to ``guild``; abstain when unsure."""
-        text = check_question(question)
-        await self.engine.catch_up()
-        query = self.query(text, context)
-        ranked = await self._rank(text, query, guild, context)
-        if not ranked:
-            return _abstain(question, 0.0, [])
-        best = ranked[0]
-        score = confidence(await self.evidence(text, query, best, ranked))
-        if score < self.threshold:
-            return _abstain(question, score, ranked[:3])
-        return _build(question, best, score, ranked[1:4])
+        return (await self.read(question, guild=guild, context=context)).answer
+
+    async def _articles_of(self, retrieval: Retrieval) -> Mapping[int, Sequence[Passage]]:
+        """The whole articles of the candidates, from the cache where it is still current."""
+        wanted = {c.passage.article_id: c.passage.id for c in retrieval.candidates}
+        missing = [
+            aid for aid, pid in wanted.items() if not any(p.id == pid for p in self._cache.get(aid, ()))
+        ]
+        if missing:
+            fetched = await self.articles.articles_passages(missing)
+            if len(self._cache) + len(fetched) > ARTICLE_CACHE:
+                self._cache.clear()
+            self._cache.update(fetched)
+        return {aid: self._cache.get(aid, []) for aid in wanted}
 
 
-async def answer(
-    engine: SearchEngine, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()
-) -> Answer:
-    """``Answerer(engine).answer(...)``, reusing one answerer (and its caches) per engine."""
-    answerer = getattr(engine, "_answerer", None)
-    if not isinstance(answerer, Answerer):
-        answerer = Answerer(engine)
-        setattr(engine, "_answerer", answerer)  # noqa: B010 - lives and dies with the engine
-    return await answerer.answer(question, guild=guild, context=context)
-
-
-def _is_follow_up(question: str, query: Query) -> bool:
-    """Pronouns ("when did they buy it?") or an elliptical question with few words of its own."""
-    return bool(_PRONOUNS.search(question)) or len(query.concepts) <= 3
-
-
-def _prefer_thread_article(
-    ranked: list[Ranked], question: str, query: Query, context: Sequence[Turn]
-) -> list[Ranked]:
-    """For a follow-up, boost (not filter) passages of the article the thread's last answer linked."""
-    url = next((t.url for t in reversed(context) if t.url), None)
-    if url is None or not ranked or not _is_follow_up(question, query):
-        return ranked
-    boosted = [
-        replace(r, score=r.score + FOLLOW_UP_BOOST) if r.candidate.passage.url == url else r for r in ranked
-    ]
-    boosted.sort(key=lambda r: r.score, reverse=True)
-    return boosted
-
-
-def _quote(r: Ranked) -> str:
-    return r.candidate.passage.text[r.quote_start : r.quote_end]
-
-
-def _alternatives(ranked: Sequence[Ranked]) -> tuple[Alternative, ...]:
-    return tuple(
-        Alternative(_quote(r), r.candidate.passage.url, r.candidate.passage.title, round(r.score, 4))
-        for r in ranked
-    )
-
-
-def _abstain(question: str, score: float, near: Sequence[Ranked]) -> Answer:
-    return Answer(
-        question=question,
-        answer=None,
-        quote=None,
-        passage=None,
-        url=None,
-        title=None,
-        published=None,
-        score=score,
-        abstained=True,
-        alternatives=_alternatives(near),
-    )
-
-
-def _build(question: str, best: Ranked, score: float, others: Sequence[Ranked]) -> Answer:
-    passage = best.candidate.passage
-    quote = _quote(best)
-    span = best.span
-    short = quote[span.start : span.end] if span else None
-    answer_date = None
-    if span is not None and span.kind in _DATE_KINDS:
-        answer_date = resolve(short or "", passage.published.date() if passage.published else None, quote)
-    return Answer(
-        question=question,
-        answer=short,
-        quote=quote,
-        passage=passage.text,
-        url=passage.url,
-        title=passage.title,
-        published=passage.published,
-        score=score,
-        abstained=False,
-        site=passage.site,
-        span=(span.start, span.end) if span else None,
-        answer_date=answer_date,
-        alternatives=_alternatives(others),
-    )
-
-
-answer_question = answer  # the name knowledge.service imports
-
-__all__ = ["Answerer", "answer", "answer_question", "check_question", "confidence"]
+__all__ = ["MAX_QUESTION_CHARS", "Answerer", "check_question"]

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from knowledge.analysis.sentences import split_sentences
 from knowledge.errors import InvalidInput
 from knowledge.models import Digest, DigestItem, DigestSchedule
-from knowledge.search.sentences import split_sentences
 from knowledge.store import NewArticle
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Self
 import aiohttp
 
 from knowledge import digest as digests
-from knowledge.answer import answer_question, check_question
+from knowledge.answer import Answerer, check_question
 from knowledge.config import Settings
 from knowledge.errors import InvalidInput, NewsdeskError, SourceError
 from knowledge.files import LocalDocument, expand, read_document
@@ -35,7 +35,7 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.poller import Poller, ProgressCallback
-from knowledge.search.engine import SearchEngine, index_dir_for
+from knowledge.retrieval.engine import SearchEngine, index_dir_for
 from knowledge.store import Store, passage_key
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class Knowledge:
         self.http = http
         self._owns_http = owns_http
         self.engine = SearchEngine(store, index_dir_for(settings.database_url, settings.index_dir))
+        self.answerer = Answerer(self.engine, store)
         self.fetcher = Fetcher(http, allowed_hosts=settings.allowed_hosts, resolver=resolver)
         self.poller = Poller(
             store=store,
@@ -186,7 +187,7 @@ class Knowledge:
 
     async def ask(self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()) -> Answer:
         """Answer with the best sentence in the archive, or abstain when unsure."""
-        return await answer_question(self.engine, question, guild=guild, context=context)
+        return await self.answerer.answer(question, guild=guild, context=context)
 
     async def search(
         self, query: str, options: SearchOptions | None = None, *, guild: int | None = None

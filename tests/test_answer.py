@@ -2,13 +2,13 @@ from datetime import date, datetime
 
 import pytest
 
-from knowledge.answer import MAX_QUESTION_CHARS, Answerer, answer_question
+from knowledge.answer import MAX_QUESTION_CHARS, Answerer
 from knowledge.errors import InvalidInput, QuestionTooLong
 from knowledge.models import Turn
-from knowledge.search.confidence import Evidence, confidence
-from knowledge.search.engine import SearchEngine
-from knowledge.search.rank import Features
-from tests.search.fakes import MemoryStore
+from knowledge.reader.confidence import Evidence, confidence
+from knowledge.reader.rank import Features
+from knowledge.retrieval.engine import SearchEngine
+from tests.retrieval.fakes import MemoryStore
 
 FILLER = [
     "The city council met on Tuesday to discuss the new budget for parks.",
@@ -60,7 +60,7 @@ def _engine() -> SearchEngine:
 
 
 async def test_when_question_gets_date_span_and_absolute_date() -> None:
-    ans = await answer_question(_engine(), "when was the shutdown deadline?")
+    ans = await Answerer(_engine()).answer("when was the shutdown deadline?")
     assert not ans.abstained
     assert ans.answer == "Dec. 30"
     assert ans.answer_date == date(2015, 12, 30)

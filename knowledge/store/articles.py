@@ -288,6 +288,22 @@ class ArticleStore:
             )
             return [to_passage(p, a) for p, a in result]
 
+    async def articles_passages(self, article_ids: Sequence[int]) -> dict[int, list[Passage]]:
+        """Whole articles by id, passages in order; unknown ids are simply absent."""
+        if not article_ids:
+            return {}
+        out: dict[int, list[Passage]] = {}
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(PassageRow, ArticleRow)
+                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
+                .where(PassageRow.article_id.in_(set(article_ids)))
+                .order_by(PassageRow.article_id, PassageRow.position)
+            )
+            for p, a in result:
+                out.setdefault(a.id, []).append(to_passage(p, a))
+        return out
+
     async def new_articles(
         self, *, guild: int | None, since: datetime | None, until: datetime, limit: int = 100
     ) -> list[NewArticle]:

@@ -82,7 +82,9 @@ FORBIDDEN = (
     "aiosqlite",
     "asyncpg",
     "knowledge.store",
-    "knowledge.search",
+    "knowledge.retrieval",
+    "knowledge.reader",
+    "knowledge.analysis",
     "knowledge.answer",
     "numpy",
 )

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from knowledge.search.synonyms import ABBREVIATIONS, synonyms
-from knowledge.search.tokenize import STOPWORDS, query_words, stem
+from knowledge.analysis.tokenize import STOPWORDS, query_words, stem
+from knowledge.retrieval.synonyms import ABBREVIATIONS, synonyms
 
 log = logging.getLogger(__name__)
 

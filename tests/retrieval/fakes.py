@@ -80,6 +80,9 @@ class MemoryStore:
     async def article_passages(self, article_id: int) -> list[Passage]:
         return [self.passages[i] for i in self.by_article.get(article_id, [])]
 
+    async def articles_passages(self, article_ids: Sequence[int]) -> dict[int, list[Passage]]:
+        return {a: await self.article_passages(a) for a in article_ids if a in self.by_article}
+
     @staticmethod
     def _row(p: Passage) -> Row:
         return Row(id=p.id, text=p.text, guild=p.guild, article_id=p.article_id, title=p.title)

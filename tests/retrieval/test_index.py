@@ -2,8 +2,8 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.search.index import Doc, InvertedIndex
-from knowledge.search.segment import build, merge
+from knowledge.retrieval.index import Doc, InvertedIndex
+from knowledge.retrieval.segment import build, merge
 
 DOCS = [
     Doc(1, None, ["alpha", "beta"]),

@@ -13,9 +13,9 @@ import math
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 
-from knowledge.search.query import Query
-from knowledge.search.rank import Features
-from knowledge.search.tokenize import STOPWORDS, stem, terms, word_spans, words
+from knowledge.analysis.tokenize import STOPWORDS, stem, terms, word_spans, words
+from knowledge.reader.rank import Features
+from knowledge.retrieval.query import Query
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from knowledge.search.tokenize import stem
+from knowledge.analysis.tokenize import stem
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 from pathlib import Path
 
 from knowledge.models import SearchOptions
-from knowledge.search.engine import SearchEngine, index_dir_for
-from tests.search.fakes import MemoryStore
+from knowledge.retrieval.engine import SearchEngine, index_dir_for
+from tests.retrieval.fakes import MemoryStore
 
 
 def _store() -> MemoryStore:
@@ -45,8 +45,8 @@ async def test_short_and_known_words_are_not_corrected() -> None:
     engine = SearchEngine(_store())
     await engine.catch_up()
     assert engine.corrections("kob", "kob") == [] or engine.known("kob") is False
-    assert engine.query("kob").weights == {"kob": 1.0}
-    assert "kobe" in engine.query("kobe").weights
+    assert engine.analyse("kob").weights == {"kob": 1.0}
+    assert "kobe" in engine.analyse("kobe").weights
 
 
 async def test_catch_up_indexes_only_new_passages() -> None:
@@ -116,7 +116,7 @@ async def test_rare_known_word_also_tries_its_common_neighbour() -> None:
     store.add_article("Film", [f"The Irishman review number {i}." for i in range(5)])
     engine = SearchEngine(store)
     await engine.catch_up()
-    concept = engine.query("irishan").concepts[0]
+    concept = engine.analyse("irishan").concepts[0]
     assert concept.term == "irishan"  # the word as typed is kept: it may be a name
     assert "irishman" in concept.alternatives
 

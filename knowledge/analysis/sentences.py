@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-from knowledge.search.tokenize import wordlist
+from knowledge.analysis.tokenize import wordlist
 
 log = logging.getLogger(__name__)
 

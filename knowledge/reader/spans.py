@@ -2,7 +2,7 @@
 
 Each candidate has a kind; ``KINDS_FOR`` says which kinds answer which question type, in order of
 preference. Picking among candidates (distance to the question's words, not repeating the question)
-happens in ``knowledge.search.pick``.
+happens in ``knowledge.reader.pick``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from knowledge.search.qtype import QType
-from knowledge.search.tokenize import wordlist
+from knowledge.analysis.tokenize import wordlist
+from knowledge.reader.qtype import QType
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-from knowledge.search.confidence import (
+from knowledge.reader.confidence import (
     Evidence,
     article_evidence,
     article_terms,
@@ -6,8 +6,8 @@ from knowledge.search.confidence import (
     is_junk,
     named_terms,
 )
-from knowledge.search.query import Concept, Query
-from knowledge.search.rank import Features
+from knowledge.reader.rank import Features
+from knowledge.retrieval.query import Concept, Query
 
 F = Features(passage_cov=0.6, context_cov=0.6, sentence_cov=0.6, typed=0.6, proximity=0.5, bm25=0.3)
 

@@ -1,4 +1,4 @@
-from knowledge.search.tokenize import fold, query_words, stem, terms, word_spans, words
+from knowledge.analysis.tokenize import fold, query_words, stem, terms, word_spans, words
 
 
 def test_fold_strips_case_and_accents() -> None:

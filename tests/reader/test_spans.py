@@ -1,8 +1,8 @@
 import pytest
 
-from knowledge.search.pick import best_span
-from knowledge.search.qtype import question_type, wants
-from knowledge.search.query import build_query
+from knowledge.reader.pick import best_span
+from knowledge.reader.qtype import question_type, wants
+from knowledge.retrieval.query import build_query
 
 
 def _answer(question: str, sentence: str) -> str | None:

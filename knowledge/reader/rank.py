@@ -13,13 +13,13 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from knowledge.search.engine import Candidate
-from knowledge.search.pick import best_span
-from knowledge.search.qtype import QType
-from knowledge.search.query import Query
-from knowledge.search.sentences import sentence_spans
-from knowledge.search.spans import Span
-from knowledge.search.tokenize import STOPWORDS, stem, word_spans
+from knowledge.analysis.sentences import sentence_spans
+from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans
+from knowledge.reader.pick import best_span
+from knowledge.reader.qtype import QType
+from knowledge.reader.spans import Span
+from knowledge.retrieval.candidates import Candidate
+from knowledge.retrieval.query import Query
 
 log = logging.getLogger(__name__)
 

@@ -12,16 +12,16 @@ import hashlib
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.models import Passage, SearchHit, SearchOptions
-from knowledge.search import bm25
-from knowledge.search.fuzzy import TypoCorrector
-from knowledge.search.index import SAMPLES, Doc, InvertedIndex
-from knowledge.search.protocols import IndexRowLike, PassageStore
-from knowledge.search.query import Query, build_query
-from knowledge.search.tokenize import terms
+from knowledge.analysis.tokenize import terms
+from knowledge.models import SearchHit, SearchOptions
+from knowledge.retrieval import bm25
+from knowledge.retrieval.candidates import Candidate, Retrieval
+from knowledge.retrieval.fuzzy import TypoCorrector
+from knowledge.retrieval.index import SAMPLES, Doc, InvertedIndex
+from knowledge.retrieval.protocols import IndexRowLike, PassageStore
+from knowledge.retrieval.query import Query, build_query
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +49,6 @@ def index_dir_for(database_url: str, configured: Path | None = None) -> Path | N
 
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A retrieved passage with its raw BM25 score and the query's best possible score."""
-
-    passage: Passage
-    bm25: float
-    max_score: float
-
-    @property
-    def normalised(self) -> float:
-        return min(1.0, self.bm25 / self.max_score) if self.max_score > 0 else 0.0
 
 
 class SearchEngine:
@@ -146,13 +133,20 @@ class SearchEngine:
         """Archive terms close to an unknown query word (stem first, then the surface word)."""
         return self._corrector.candidates(term, self.index.term_df, limit=5, word=word)
 
-    def query(self, text: str) -> Query:
-        """Analyse free text into weighted terms and concepts (typos fixed, synonyms added)."""
-        return build_query(text, self.corrections, self.known, df=self.index.term_df)
+    def analyse(
+        self,
+        text: str,
+        framing: frozenset[str] = frozenset(),
+        *,
+        scale: float = 1.0,
+        into: Query | None = None,
+    ) -> Query:
+        """Analyse free text into weighted terms and concepts (typos fixed, synonyms added).
 
-    def query_terms(self, text: str) -> dict[str, float]:
-        """Just the weighted index terms of ``text``."""
-        return self.query(text).weights
+        ``framing``: stems that frame a question more than they describe its answer (weighed low);
+        ``scale`` and ``into`` add a follow-up's earlier turns to an existing query at lower weight.
+        """
+        return build_query(text, self.corrections, self.known, framing, scale, into, self.index.term_df)
 
     def max_score(self, weights: Mapping[str, float]) -> float:
         """The BM25 score of an ideal document for these weights (for normalising to [0, 1])."""
@@ -160,8 +154,14 @@ class SearchEngine:
         return sum(self.idf(t) * w * (k1 + 1) for t, w in weights.items())
 
     # ---- retrieval ---------------------------------------------------------------------------
-    async def retrieve(self, weights: Mapping[str, float], k: int, *, guild: int | None) -> list[Candidate]:
-        """Top ``k`` live passages for weighted query terms (call :meth:`catch_up` first)."""
+    async def retrieve(self, query: Query, k: int, *, guild: int | None) -> Retrieval:
+        """The top ``k`` passages ``guild`` may see for ``query``, for the reader (after :meth:`catch_up`)."""
+        found = await self._top(query.weights, k, guild=guild)
+        terms = {t for c in query.concepts for t in c.alternatives} | set(query.weights)
+        return Retrieval(query, tuple(found), {t: self.idf(t) for t in terms}, self.index.n_docs)
+
+    async def _top(self, weights: Mapping[str, float], k: int, *, guild: int | None) -> list[Candidate]:
+        """Top ``k`` live passages for weighted query terms."""
         if not weights or k <= 0:
             return []
         fetch = k + 4  # a few spare in case some were deleted since indexing
@@ -183,8 +183,7 @@ class SearchEngine:
         """Ranked passages for a free-text query; ``score`` is BM25 over its ideal, in [0, 1]."""
         options = options or SearchOptions()
         await self.catch_up()  # before analysis: typo correction needs the current vocabulary
-        weights = self.query_terms(query)
-        hits = await self.retrieve(weights, options.limit, guild=guild)
+        hits = await self._top(self.analyse(query).weights, options.limit, guild=guild)
         return [
             SearchHit(c.passage, c.normalised)
             for c in hits

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.search import bm25
-from knowledge.search.segment import I32, I64, Segment, build, merge
+from knowledge.retrieval import bm25
+from knowledge.retrieval.segment import I32, I64, Segment, build, merge
 
 log = logging.getLogger(__name__)
 

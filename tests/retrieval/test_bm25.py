@@ -6,8 +6,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from knowledge.search import bm25
-from knowledge.search.index import Doc, InvertedIndex
+from knowledge.retrieval import bm25
+from knowledge.retrieval.index import Doc, InvertedIndex
 
 DOCS = [
     "the cat sat on the mat",

@@ -12,9 +12,9 @@ import logging
 import re
 from collections.abc import Collection
 
-from knowledge.search.qtype import QType
-from knowledge.search.spans import KINDS_FOR, NAME_KINDS, Span, find_spans
-from knowledge.search.tokenize import stem, word_spans, wordlist
+from knowledge.analysis.tokenize import stem, word_spans, wordlist
+from knowledge.reader.qtype import QType
+from knowledge.reader.spans import KINDS_FOR, NAME_KINDS, Span, find_spans
 
 log = logging.getLogger(__name__)
 

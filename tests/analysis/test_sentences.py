@@ -1,6 +1,6 @@
 import pytest
 
-from knowledge.search.sentences import sentence_spans, split_sentences
+from knowledge.analysis.sentences import sentence_spans, split_sentences
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import logging
 import re
 from typing import Literal
 
-from knowledge.search.tokenize import fold, stem, wordlist
+from knowledge.analysis.tokenize import fold, stem, wordlist
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from datetime import date
 
-from knowledge.search.dates import resolve
+from knowledge.reader.dates import resolve
 
 PUBLISHED = date(2015, 12, 31)  # a Thursday
 

@@ -1,0 +1,1 @@
+"""Text analysis shared by retrieval, the reader and digests: tokens, stems, sentences."""

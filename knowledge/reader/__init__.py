@@ -1,0 +1,5 @@
+"""The reader: from candidate passages to the quoted sentence, the short answer and its confidence."""
+
+from knowledge.reader.reader import Reader, Reading, is_follow_up
+
+__all__ = ["Reader", "Reading", "is_follow_up"]

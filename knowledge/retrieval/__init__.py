@@ -1,0 +1,1 @@
+"""Retrieval: query analysis (typos, synonyms) and candidate passages from an index of the database."""

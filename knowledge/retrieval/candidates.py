@@ -1,0 +1,43 @@
+"""What retrieval hands the reader: the question's analysis, candidate passages and term statistics.
+
+This is the whole interface between the two halves of answering ("candidates in, answer out"): the
+reader never sees the index, the store or the engine, only these frozen values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from knowledge.models import Passage
+from knowledge.retrieval.query import Query
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A retrieved passage with its raw BM25 score and the query's best possible score."""
+
+    passage: Passage
+    bm25: float
+    max_score: float
+
+    @property
+    def normalised(self) -> float:
+        return min(1.0, self.bm25 / self.max_score) if self.max_score > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """Candidates for one query, best BM25 first, with the statistics the reader weighs words by.
+
+    ``idf`` holds the inverse document frequency of every term of the query (each concept's
+    alternatives included); a term the archive never saw has the highest IDF there is.
+    """
+
+    query: Query
+    candidates: tuple[Candidate, ...]
+    idf: Mapping[str, float] = field(default_factory=dict)
+    documents: int = 0
+
+    def idf_of(self, term: str) -> float:
+        return self.idf.get(term, 0.0)
