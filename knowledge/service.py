@@ -35,6 +35,7 @@ from knowledge.models import (
     Turn,
 )
 from knowledge.poller import Poller, ProgressCallback
+from knowledge.retrieval.candidates import IndexStatus
 from knowledge.retrieval.engine import SearchEngine, index_dir_for
 from knowledge.store import Store, passage_key
 
@@ -188,6 +189,10 @@ class Knowledge:
     async def ask(self, question: str, *, guild: int | None = None, context: Sequence[Turn] = ()) -> Answer:
         """Answer with the best sentence in the archive, or abstain when unsure."""
         return await self.answerer.answer(question, guild=guild, context=context)
+
+    async def index_status(self) -> IndexStatus:
+        """How far this process's search index is behind the database."""
+        return await self.engine.status()
 
     async def search(
         self, query: str, options: SearchOptions | None = None, *, guild: int | None = None

@@ -41,3 +41,15 @@ class Retrieval:
 
     def idf_of(self, term: str) -> float:
         return self.idf.get(term, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStatus:
+    """How far this process's index is behind the database (readiness checks and metrics)."""
+
+    documents: int  # passages the index holds
+    pending: int  # changes in the database this index has not applied yet
+
+    @property
+    def caught_up(self) -> bool:
+        return self.pending == 0

@@ -17,7 +17,7 @@ from pathlib import Path
 from knowledge.analysis.tokenize import terms
 from knowledge.models import SearchHit, SearchOptions
 from knowledge.retrieval import bm25
-from knowledge.retrieval.candidates import Candidate, Retrieval
+from knowledge.retrieval.candidates import Candidate, IndexStatus, Retrieval
 from knowledge.retrieval.fuzzy import TypoCorrector
 from knowledge.retrieval.index import SAMPLES, Doc, InvertedIndex
 from knowledge.retrieval.protocols import IndexRowLike, PassageStore
@@ -93,6 +93,11 @@ class SearchEngine:
             if added:
                 log.info("indexed %d passages (watermark %d)", added, self.index.watermark)
             return added
+
+    async def status(self) -> IndexStatus:
+        """Documents indexed and changes not applied yet, without catching up."""
+        newest = await self.store.max_passage_id()
+        return IndexStatus(self.index.n_docs, max(0, newest - self.index.watermark))
 
     async def _same_database(self) -> bool:
         """Whether passages the index remembers still exist with the same text (a reopened index)."""

@@ -129,3 +129,13 @@ async def test_index_rebuilt_when_database_was_replaced_by_a_bigger_one(tmp_path
     await engine.catch_up()
     assert engine.index.n_docs == 7
     assert await engine.search("kobe masks") == []
+
+
+async def test_status_reports_what_is_not_indexed_yet() -> None:
+    store = _store()
+    engine = SearchEngine(store)
+    before = await engine.status()
+    assert before.pending > 0 and not before.caught_up
+    await engine.catch_up()
+    after = await engine.status()
+    assert after.caught_up and after.documents == 5
