@@ -9,11 +9,21 @@ from knowledge.store.convert import passage_key
 from knowledge.store.database import create_engine, is_sqlite, session_factory, sqlite_path, upgrade
 from knowledge.store.schedules import ScheduleStore
 from knowledge.store.sources import SourceStore
+from knowledge.store.vectors import StoredVectors, VectorStore
 
-__all__ = ["IndexRow", "NewArticle", "SaveOutcome", "Store", "is_sqlite", "passage_key", "sqlite_path"]
+__all__ = [
+    "IndexRow",
+    "NewArticle",
+    "SaveOutcome",
+    "Store",
+    "StoredVectors",
+    "is_sqlite",
+    "passage_key",
+    "sqlite_path",
+]
 
 
-class Store(ArticleStore, SourceStore, ScheduleStore):
+class Store(ArticleStore, SourceStore, ScheduleStore, VectorStore):
     """Every query Newsdesk makes, over one engine and its session factory."""
 
     def __init__(self, engine: AsyncEngine) -> None:

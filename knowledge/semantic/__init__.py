@@ -1,0 +1,1 @@
+"""Optional sentence embeddings (the ``semantic`` extra): load a model, embed sentences, pack vectors."""
