@@ -19,6 +19,7 @@ from knowledge.reader import Reader, Reading, is_follow_up
 from knowledge.retrieval.candidates import Retrieval
 from knowledge.retrieval.engine import SearchEngine
 from knowledge.retrieval.query import Query
+from knowledge.semantic.vectors import SemanticIndex
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +60,11 @@ class Answerer:
         articles: ArticleSource | None = None,
         *,
         reader: Reader | None = None,
+        semantic: SemanticIndex | None = None,
         depth: int = DEPTH,
     ) -> None:
         self.engine = engine
+        self.semantic = semantic
         self.articles: ArticleSource = articles or engine.store  # type: ignore[assignment]
         self.reader = reader or Reader()
         self.depth = depth
@@ -89,13 +92,17 @@ class Answerer:
         text = check_question(question)
         started = time.perf_counter()
         retrieval = await self.retrieve(text, guild=guild, context=context)
-        articles = await self._articles_of(retrieval)
-        reading = self.reader.read(text, retrieval, articles, context)
+        articles = await self.articles_for(retrieval)
+        vectors = None
+        if self.semantic is not None:
+            vectors = await self.semantic.for_question(text, [c.passage for c in retrieval.candidates])
+        reading = self.reader.read(text, retrieval, articles, context, vectors)
         answer = reading.answer
         best = reading.ranked[0].candidate.passage.id if reading.ranked and not answer.abstained else None
         log.info(
-            "question type=%s passage=%s confidence=%.3f abstained=%s ms=%.1f",
+            "question type=%s semantic=%s passage=%s confidence=%.3f abstained=%s ms=%.1f",
             reading.qtype,
+            reading.semantic,
             best,
             answer.score,
             answer.abstained,
@@ -109,7 +116,7 @@ class Answerer:
         """Answer ``question`` from passages visible to ``guild``; abstain when unsure."""
         return (await self.read(question, guild=guild, context=context)).answer
 
-    async def _articles_of(self, retrieval: Retrieval) -> Mapping[int, Sequence[Passage]]:
+    async def articles_for(self, retrieval: Retrieval) -> Mapping[int, Sequence[Passage]]:
         """The whole articles of the candidates, from the cache where it is still current."""
         wanted = {c.passage.article_id: c.passage.id for c in retrieval.candidates}
         missing = [

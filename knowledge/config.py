@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.errors import ConfigurationError
+from knowledge.semantic.embedder import DEFAULT_MODEL
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsdesk.db"
 
@@ -26,6 +27,7 @@ class Settings(BaseSettings):
     poll_minutes: float = Field(default=15, gt=0, validation_alias="NEWSDESK_POLL_MINUTES")
     index_dir: Path | None = Field(default=None, validation_alias="NEWSDESK_INDEX_DIR")
     log_level: str = Field(default="INFO", validation_alias="NEWSDESK_LOG_LEVEL")
+    embedding_model: str = Field(default=DEFAULT_MODEL, validation_alias="NEWSDESK_EMBEDDING_MODEL")
 
     @field_validator(
         "discord_token", "discord_api_base", "discord_gateway", "dev_guild_id", "index_dir", mode="before"

@@ -37,6 +37,9 @@ from knowledge.models import (
 from knowledge.poller import Poller, ProgressCallback
 from knowledge.retrieval.candidates import IndexStatus
 from knowledge.retrieval.engine import SearchEngine, index_dir_for
+from knowledge.semantic.embedder import load_embedder
+from knowledge.semantic.vectors import Progress as EmbedProgress
+from knowledge.semantic.vectors import SemanticIndex
 from knowledge.store import Store, passage_key
 
 log = logging.getLogger(__name__)
@@ -61,7 +64,9 @@ class Knowledge:
         self.http = http
         self._owns_http = owns_http
         self.engine = SearchEngine(store, index_dir_for(settings.database_url, settings.index_dir))
-        self.answerer = Answerer(self.engine, store)
+        embedder = load_embedder(settings.embedding_model)
+        self.semantic = SemanticIndex(store, embedder) if embedder is not None else None
+        self.answerer = Answerer(self.engine, store, semantic=self.semantic)
         self.fetcher = Fetcher(http, allowed_hosts=settings.allowed_hosts, resolver=resolver)
         self.poller = Poller(
             store=store,
@@ -105,7 +110,9 @@ class Knowledge:
     ) -> list[IngestResult]:
         """Ingest a URL (article or feed), a file, or every file of a directory; one result each."""
         if source.startswith(("http://", "https://")):
-            return [await self.poller.ingest_url(source, guild=guild)]
+            result = await self.poller.ingest_url(source, guild=guild)
+            await self.embed_pending()
+            return [result]
         paths = list(expand(source))
         if url is not None and len(paths) != 1:
             return [
@@ -115,7 +122,15 @@ class Knowledge:
             ]
         if not paths:
             return [IngestResult(source, "failed", error=f"{source}: the directory holds no files.")]
-        return [await self._ingest_file(path, url=url, guild=guild) for path in paths]
+        results = [await self._ingest_file(path, url=url, guild=guild) for path in paths]
+        await self.embed_pending()
+        return results
+
+    async def embed_pending(self, progress: EmbedProgress | None = None) -> int:
+        """Embed the sentences of passages stored without vectors (no-op without the semantic extra)."""
+        if self.semantic is None:
+            return 0
+        return await self.semantic.embed_pending(progress)
 
     async def _ingest_file(self, path: Path, *, url: str | None, guild: int | None) -> IngestResult:
         name = str(path.resolve()) if path.exists() else str(path)
@@ -207,7 +222,9 @@ class Knowledge:
 
     async def add_source(self, url: str, *, guild: int | None = None) -> tuple[Source, list[IngestResult]]:
         """Register a feed or page and ingest what it holds now."""
-        return await self.poller.add_source(url, guild=guild)
+        added = await self.poller.add_source(url, guild=guild)
+        await self.embed_pending()
+        return added
 
     async def list_sources(self, *, guild: int | None = None, all_guilds: bool = False) -> list[Source]:
         return await self.store.list_sources(guild=guild, all_guilds=all_guilds)
@@ -219,7 +236,9 @@ class Knowledge:
 
     async def poll_due(self, *, progress: ProgressCallback | None = None) -> list[IngestResult]:
         """Poll every source that is due once."""
-        return await self.poller.poll_due(progress=progress)
+        results = await self.poller.poll_due(progress=progress)
+        await self.embed_pending()
+        return results
 
     # -- digest -----------------------------------------------------------------------------------
 

@@ -61,6 +61,8 @@ def make_settings(tmp_path: Path, database_url: str | None = None, **extra: obje
         "NEWSDESK_DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'newsdesk.db'}",
         "NEWSDESK_INDEX_DIR": str(tmp_path / "index"),
         "NEWSDESK_FETCH_ALLOW_HOSTS": "127.0.0.1",
+        # the semantic path is tested on its own (tests/semantic): loading a model per test would cost seconds
+        "NEWSDESK_EMBEDDING_MODEL": "off",
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -5,8 +5,6 @@ import pytest
 from knowledge.answer import MAX_QUESTION_CHARS, Answerer
 from knowledge.errors import InvalidInput, QuestionTooLong
 from knowledge.models import Turn
-from knowledge.reader.confidence import Evidence, confidence
-from knowledge.reader.rank import Features
 from knowledge.retrieval.engine import SearchEngine
 from tests.retrieval.fakes import MemoryStore
 
@@ -152,8 +150,13 @@ async def test_thread_article_is_a_preference_not_a_filter() -> None:
     assert ans.answer == "July 2021"
 
 
-def test_a_value_question_quoting_no_value_is_less_sure() -> None:
-    f = Features(passage_cov=0.8, context_cov=0.8, sentence_cov=0.8, typed=0.0, proximity=0.5, bm25=0.3)
-    plain = confidence(Evidence(f, article_cov=0.85, missing_numbers=0))
-    untyped = confidence(Evidence(f, article_cov=0.85, missing_numbers=0, untyped_value=True))
-    assert untyped < 0.5 < plain
+async def test_a_value_question_whose_best_quote_holds_no_value_is_less_sure() -> None:
+    store = MemoryStore()
+    for i in range(0, len(FILLER), 2):
+        store.add_article(f"Local news {i}", FILLER[i : i + 2])
+    store.add_article("Harbour festival", ["The harbour festival opens with a parade of boats and music."])
+    vague = await Answerer(SearchEngine(store)).answer("when does the harbour festival open")
+    store.add_article("Harbour dates", ["The harbour festival opens on June 12 with boats and music."])
+    dated = await Answerer(SearchEngine(store)).answer("when does the harbour festival open")
+    assert dated.answer == "June 12"
+    assert vague.score < dated.score

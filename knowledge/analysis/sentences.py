@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 
 from knowledge.analysis.tokenize import wordlist
 
@@ -80,3 +81,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[str]:
     """The sentences of ``text``."""
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+@lru_cache(maxsize=8192)
+def quote_sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """The sentences a passage is quoted by (the whole text when it has no break), as offsets.
+
+    The reader's quote windows and the stored sentence vectors both follow this split, so they
+    always line up.
+    """
+    return tuple(sentence_spans(text)) or ((0, len(text)),)

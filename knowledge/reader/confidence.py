@@ -1,54 +1,63 @@
-"""How sure we are that the best quote answers the question, as a number in [0, 1].
+"""How likely the chosen quote holds the answer: a probability from the fitted confidence model.
 
-The re-ranker's features say how well a passage matches; whether the archive can answer at all is
-better told by the whole article: an off-topic question typically shares one or two words with some
-article ("kobe") while its specific ask ("population") appears nowhere in it. Numbers the question
-names ("2022", "ios 13") are hard constraints: an article that never mentions them rarely answers.
+The window model says which quote is best; whether the archive can answer at all is told by other
+things: how much of the belief that quote holds against its rivals, whether the question's rarest
+words and the names and numbers it asks about appear anywhere in the quote's article, whether a
+value question found a value. ``bench/fit.py`` fits the weights (a logistic regression on held-out
+predictions, so the number is calibrated) and picks the abstention threshold on that curve.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Sequence
 
+from knowledge.analysis.sentences import quote_sentences
 from knowledge.analysis.tokenize import STOPWORDS, stem, terms, word_spans, words
-from knowledge.reader.rank import Features
-from knowledge.retrieval.query import Query
+from knowledge.models import Passage
+from knowledge.reader.features import WINDOW_FEATURES, Window, term_set
+from knowledge.reader.question import QuestionView
+from knowledge.reader.rank import Ranking
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    features: Features
-    article_cov: float  # share of the question's mass found anywhere in the article (and title)
-    missing_numbers: int  # numbers in the question the article never mentions
-    untyped_value: bool = False  # it asks for a value (date, number, age) and the quote holds none
-    missing_names: int = 0  # names the question asks about ("canada") that the article never mentions
-    junk_answer: bool = False  # the extracted answer is only function words ("into"): no answer at all
-
-
-# Logistic weights, fitted on the dev set (bench/eval_qa.py) and rounded: the cut sits where at most
-# ~5% of answerable questions fall below it. ``untyped_value`` was fitted on dev plus a held-out set
-# over other articles (it leaves dev unchanged and moves held-out abstention from 67% to 75%).
-# The cut sits between the closest answerable (4.20) and unanswerable (4.04) cases of both sets.
-# ``missing_names`` and ``junk_answer`` were set on dev + held-out + an off-topic set: no answerable
-# question of either set has them (they leave dev/held-out answers unchanged), while they take dev
-# abstention from 80% to 90% and off-topic from 6 to 8 of 10 ("prime minister of canada", "capital of
-# australia" -> "into"). ``scale`` spreads scores so 0.5 is the abstention line.
-CALIBRATION = {
-    "article_cov": 5.0,
-    "passage_cov": 1.0,
-    "typed": 1.0,
-    "missing_numbers": -2.0,
-    "untyped_value": -2.0,
-    "missing_names": -1.0,
-    "junk_answer": -2.0,
-    "cut": 4.11,
-    "scale": 2.5,
-}
+CONFIDENCE_FEATURES: tuple[str, ...] = (
+    "window_score",
+    "passage_mass",
+    "article_mass",
+    "margin",
+    "sent_cov",
+    "pass_cov",
+    "art_cov",
+    "bm25",
+    "span_p",
+    "untyped_value",
+    "junk_answer",
+    "missing_numbers",
+    "missing_names",
+    "missing_rarest",
+    "window_missing_rarest",
+    "focus_cov",
+    "unknown_mass",
+    "concepts",
+    "value_question",
+    "what_question",
+    "sem_window",
+    "sem_pass",
+    "sem_gap",
+)
+_FROM_WINDOW = (
+    "focus_cov",
+    "sent_cov",
+    "pass_cov",
+    "art_cov",
+    "bm25",
+    "span_p",
+    "missing_numbers",
+    "sem_window",
+    "sem_pass",
+    "sem_gap",
+)
 
 
 def article_terms(texts: Iterable[str]) -> frozenset[str]:
@@ -82,7 +91,6 @@ def named_terms(texts: Iterable[str], wanted: Collection[str]) -> frozenset[str]
             if not upper:
                 lower[term] = lower.get(term, 0) + 1
             elif before and before[-1] not in ".!?:;\"“‘'(—–-" and not after_capital:
-                # the head of a name ("Canada", "Hart Island"), not its tail ("Wall Street")
                 capital[term] = capital.get(term, 0) + 1
     return frozenset(t for t, n in capital.items() if n > lower.get(t, 0))
 
@@ -95,50 +103,57 @@ def is_junk(answer: str | None) -> bool:
     return bool(tokens) and all(w in STOPWORDS for w in tokens)
 
 
-def article_evidence(
-    features: Features,
-    query: Query,
-    idf: Callable[[str], float],
-    present: frozenset[str],
-    wants_value: bool = False,
-    named: frozenset[str] = frozenset(),
-    answer: str | None = None,
-) -> Evidence:
-    """Combine the passage's features with coverage over its whole article (``present``: its terms).
+def features(
+    q: QuestionView,
+    ranking: Ranking,
+    article: Sequence[Passage],
+    unknown: Collection[str] = frozenset(),
+) -> list[float]:
+    """The ``CONFIDENCE_FEATURES`` of the best quote of ``ranking``.
 
-    ``wants_value``: the question asks for a date or a number, so a quote without one is suspect.
-    ``named``: terms written as names elsewhere (``named_terms``); a question about a name its
-    article never mentions ("prime minister of canada" over a Caribbean article) is not answered.
-    ``answer``: the extracted span; one of only function words counts as no typed answer at all.
+    ``article``: the best passage's whole article; ``unknown``: query terms the archive never saw.
     """
-    total = sum(idf(c.term) * c.weight for c in query.concepts) or 1.0
-    covered = sum(idf(c.term) * c.weight for c in query.concepts if not c.alternatives.isdisjoint(present))
-    missing = sum(1 for c in query.concepts if c.term[0].isdigit() and c.term not in present)
-    rarest = max((idf(c.term) for c in query.concepts), default=0.0)
-    names = sum(
-        1
-        for c in query.concepts
-        if c.weight >= 0.5
-        and idf(c.term) >= 0.5 * rarest  # "US" is a name too, but asks little
-        and c.alternatives.isdisjoint(present)
-        and not c.alternatives.isdisjoint(named)
+    best = ranking.ranked[0]
+    passage = best.candidate.passage
+    present = frozenset().union(
+        term_set(passage.title or ""), term_set(passage.text), *(term_set(p.text) for p in article)
     )
+    window = dict(zip(WINDOW_FEATURES, best.window.x, strict=True))
+    absent = [c for c in q.concepts if c.alternatives.isdisjoint(present)]
+    absent_terms = {t for c in absent for t in c.alternatives}
+    named = (
+        named_terms((r.candidate.passage.text for r in ranking.ranked), absent_terms)
+        if absent
+        else frozenset()
+    )
+    rarest = max((c.idf for c in absent), default=0.0)
+    answer = best.quote[best.span.start : best.span.end] if best.span else None
     junk = is_junk(answer)
+    row = {
+        **{name: window[name] for name in _FROM_WINDOW},
+        "window_score": best.score,
+        "passage_mass": ranking.passage_mass,
+        "article_mass": ranking.article_mass,
+        "margin": ranking.margin,
+        "untyped_value": float(q.wants_value and (best.span is None or junk)),
+        "junk_answer": float(junk),
+        "missing_names": float(sum(1 for c in absent if c.mass > 0 and not c.alternatives.isdisjoint(named))),
+        "missing_rarest": rarest / q.max_idf if q.max_idf > 0 else 0.0,
+        "window_missing_rarest": _window_missing_rarest(q, best.window, passage.text),
+        "unknown_mass": sum(c.mass for c in q.concepts if c.term in unknown) / q.total,
+        "concepts": min(len(q.concepts), 10) / 10,
+        "value_question": float(q.wants_value),
+        "what_question": float(q.qtype == "what"),
+    }
     if junk:
-        features = replace(features, typed=0.0)
-    return Evidence(features, covered / total, missing, wants_value and features.typed == 0.0, names, junk)
+        row["span_p"] = 0.0
+    return [row.get(name, 0.0) for name in CONFIDENCE_FEATURES]
 
 
-def confidence(e: Evidence) -> float:
-    """Probability-like score in [0, 1] that the quote answers the question."""
-    k = CALIBRATION
-    z = (
-        k["article_cov"] * e.article_cov
-        + k["passage_cov"] * e.features.passage_cov
-        + k["typed"] * e.features.typed
-        + k["missing_numbers"] * e.missing_numbers
-        + k["untyped_value"] * e.untyped_value
-        + k["missing_names"] * e.missing_names
-        + k["junk_answer"] * e.junk_answer
+def _window_missing_rarest(q: QuestionView, window: Window, text: str) -> float:
+    """The IDF of the rarest question concept the quote leaves out, over the question's rarest."""
+    present = set().union(
+        *(term_set(text[a:b]) for a, b in quote_sentences(text)[window.first : window.last + 1])
     )
-    return 1.0 / (1.0 + math.exp(-k["scale"] * (z - k["cut"])))
+    missing = [c.idf for c in q.concepts if c.alternatives.isdisjoint(present)]
+    return max(missing, default=0.0) / q.max_idf if q.max_idf > 0 else 0.0

@@ -1,171 +1,187 @@
 """Choose the short answer inside a quoted sentence.
 
-Candidates of the kinds the question type wants are scored by preference order, fine hints
-("what time" wants a clock time), nearness to the words the question shares with the sentence,
-and whether they merely repeat the question ("who is the COO of BlackBerry" must not answer
-"BlackBerry").
+Every candidate span of a kind the question can want (``knowledge.reader.spans``) is described by a
+few general features (does its kind suit the question, does it merely repeat the question, how close
+it sits to the question's words, does it satisfy a hint such as "what year") and scored by a
+logistic model whose weights come from ``bench/fit.py``. The score is the estimated probability that
+the span is the answer, so spans from different sentences can be compared.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
-from collections.abc import Collection
+from dataclasses import dataclass
 
-from knowledge.analysis.tokenize import stem, word_spans, wordlist
-from knowledge.reader.qtype import QType
-from knowledge.reader.spans import KINDS_FOR, NAME_KINDS, Span, find_spans
+from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, wordlist
+from knowledge.reader.model import LinearModel
+from knowledge.reader.question import QuestionView
+from knowledge.reader.spans import ALL_KINDS, KINDS_FOR, NAME_KINDS, Span, find_spans
 
 log = logging.getLogger(__name__)
 
-_PLACE_WORDS = frozenset(
-    wordlist("""island lake river hospital county city town state province street avenue road park bay beach
-    mountain valley airport station square district center centre university school church""")
-)
 # Words that name the kind of answer ("age 23", "72 hours"): repeating them from the question is fine.
 _UNIT_STEMS = frozenset(
     stem(w)
     for w in wordlist("""age aged old year years month months week weeks day days hour hours minute minutes
     percent million billion thousand time""")
 )
-_TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|month|year|decade|centur)", re.I)
-_CLAUSE_CUES = re.compile(r"\b(?:because|since|as a result of|due to|after|so that|in order to|to)\b", re.I)
+_PLACE_WORDS = frozenset(
+    wordlist("""island lake river hospital county city town state province street avenue road park bay beach
+    mountain valley airport station square district center centre university school church""")
+)
+_CUES = re.compile(r"\b(?:because|since|as a result of|due to|so that|in order to|after)\b", re.I)
+_CUE_BEFORE = re.compile(r"\b(?:because(?: of)?|since|due to|so that|in order to|after)\s*$", re.I)
+_PREPOSITION_BEFORE = re.compile(r"\b(?:in|at|from|near|into|inside|to)\s*$", re.I)
+_PERSON_AFTER = re.compile(
+    r",?\s+(?:said|says|wrote|told|added|announced|explained|noted)\b|,\s+(?:a|an|the)\s"
+)
+
+SPAN_FEATURES: tuple[str, ...] = (
+    "pref",
+    "first_kind",
+    *(f"kind_{k}" for k in ALL_KINDS),
+    "repeated",
+    "all_repeated",
+    "anchor_near",
+    "anchor_none",
+    "len1",
+    "len2",
+    "len4p",
+    "hint_ok",
+    "hint_miss",
+    "unit_in_question",
+    "head_in_span",
+    "preposition_before_where",
+    "place_word_where",
+    "person_cue_who",
+    "at_start",
+    "day_number",
+    "new_words",
+    "cue_before",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SpanChoice:
+    span: Span
+    probability: float
 
 
 def _stems(text: str) -> list[str]:
     return [stem(w) for w, _, _ in word_spans(text)]
 
 
-def best_span(
-    sentence: str, qtype: QType, hints: tuple[str, ...], question_stems: Collection[str]
-) -> tuple[Span, float] | None:
-    """The best typed answer and how well it fits (about 0..1.5; clause fallbacks score 0)."""
-    kinds = KINDS_FOR[qtype]
-    if qtype == "why":
-        clause = _clause(sentence, question_stems, cue=True)
-        return (clause, 0.0) if clause else None
-    for h in hints:
-        if h.startswith("acronym:"):
-            expansion = _expansion(sentence, h[8:])
+def candidates(sentence: str, q: QuestionView) -> list[Span]:
+    """Every span of ``sentence`` of a kind the question type can want."""
+    kinds = KINDS_FOR[q.qtype]
+    out: list[Span] = []
+    for hint in q.hints:
+        if hint.startswith("acronym:"):
+            expansion = _expansion(sentence, hint[8:])
             if expansion is not None:
-                return expansion, 1.5
-    anchors = [(a + b) / 2 for w, a, b in word_spans(sentence) if stem(w) in question_stems]
-    best: tuple[float, Span] | None = None
+                out.append(expansion)
+    values = not NAME_KINDS.issuperset(kinds)
     names = not NAME_KINDS.isdisjoint(kinds)
-    for span in find_spans(sentence, values=not NAME_KINDS.issuperset(kinds), names=names):
-        if span.kind not in kinds:
-            continue
-        score = _score(span, sentence, kinds, qtype, hints, question_stems, anchors)
-        if score is not None and (best is None or score > best[0]):
-            best = (score, span)
-    if best is None and qtype == "what":
-        clause = _clause(sentence, question_stems, cue=False)
-        return (clause, 0.0) if clause else None
-    if best is None:
-        return None
-    span = best[1]
-    heads = {h[5:] for h in hints if h.startswith("head:")}
-    if span.kind == "name" and heads:
-        after = re.match(r"\s+([a-z][\w-]*)", sentence[span.end :])
-        if after and stem(after.group(1)) in heads:  # "BlackBerry Enterprise Service traffic"
-            span = Span(span.start, span.end + after.end(), "name")
-        if not heads.isdisjoint(_stems(span.text(sentence))):
-            span = Span(span.start, span.end, "headname")  # a name of the kind asked for: strong evidence
-    return span, best[0]
+    out.extend(s for s in find_spans(sentence, values=values, names=names) if s.kind in kinds)
+    if "clause" in kinds:
+        out.extend(_clauses(sentence, q))
+    return out
 
 
-def _score(
-    span: Span,
-    sentence: str,
-    kinds: tuple[str, ...],
-    qtype: QType,
-    hints: tuple[str, ...],
-    question_stems: Collection[str],
-    anchors: list[float],
-) -> float | None:
+def features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -> list[float]:
+    """The ``SPAN_FEATURES`` of one candidate, in order."""
+    kinds = KINDS_FOR[q.qtype]
     text = span.text(sentence)
-    stems = [s for s in _stems(text) if s not in _UNIT_STEMS]
-    if not stems:
-        stems = ["-"]
-    heads = {h[5:] for h in hints if h.startswith("head:")}
-    head_match = span.kind == "name" and any(s in heads for s in stems)
-    if head_match:
+    stems = [s for s in _stems(text) if s not in _UNIT_STEMS] or ["-"]
+    heads = q.heads
+    head_in_span = span.kind in NAME_KINDS and not heads.isdisjoint(stems)
+    if head_in_span:
         stems = [s for s in stems if s not in heads] or ["-"]
-    repeated = sum(1 for s in stems if s in question_stems) / len(stems)
-    if repeated > (0.5 if span.kind in ("name", "quote", "called") else 0.0) and qtype not in ("when",):
-        return None
-    if qtype == "when" and repeated >= 1.0:
-        return None
-    if span.kind == "number" and re.search(r"\S\s+[A-Z][a-z]+\s$", sentence[: span.start]):
-        return None  # a label, not a count: "Section 9", "Proposition 4"
-    if qtype == "how_old" and span.kind == "number" and not re.fullmatch(r"\d{1,3}", text):
-        return None  # an age is a small number: not "thousands", "several" or "2019"
-    score = 1.0 - 0.12 * kinds.index(span.kind) - 0.6 * repeated
-    if span.kind == "relative" and text.endswith(" ago"):
-        score += 0.3  # "founded 30 years ago" dates the event as well as a date would
-    if qtype == "how_long" and span.kind == "quantity" and not _TIME_UNIT.search(text):
-        return None  # "how long" wants time, not "0.1°C"
-    if (
-        qtype == "how_long"
-        and span.kind == "date"
-        and re.search(r"\b(?:until|till|through)\s+(?:at least\s+)?$", sentence[: span.start])
-    ):
-        score += 0.3  # "expected to persist until April 2024"
-    if span.kind == "age" and text.isdigit():
-        score -= 0.15  # the appositive "Jane Doe, 51," is an age, but "at age 23" says so outright
-    if "time" in hints:
-        score += 0.6 if span.kind == "time" else -0.2
-    if "year" in hints:
-        score += 0.6 if re.search(r"\b\d{4}\b", text) else -0.2
-    if "money" in hints:
-        score += 0.4 if span.kind == "money" else -0.4
-    if "percent" in hints:
-        score += 0.4 if span.kind == "percent" else -0.1
-    if "quantity" in hints:
-        score += 0.3 if span.kind in ("quantity", "duration") else -0.3
-    if "of" in hints and re.match(r"\s+of\b", sentence[span.end :]):
-        score += 0.7  # "Four of the 12 boxes" answers "how many of the boxes"
-    if span.kind == "date" and re.search(r"\d", text):
-        score += 0.1  # "November 30" says more than "December"
-    if span.kind == "called" and "called" in hints:
-        score += 0.5
-    if span.kind in ("quantity", "number", "percent", "money"):
-        unit = re.match(r"[\s-]*(?:\([^)]*\)\s*)?(?:of\s+)?([A-Za-z][\w-]*)", sentence[span.end :])
-        if unit and stem(unit.group(1).lower()) in question_stems:
-            score += 0.5
-        if span.kind == "quantity" and qtype == "how_many":
-            score -= 0.05
-    if head_match:
-        score += 0.4  # "Which lake" -> "Lake Berryessa"
-    if span.kind == "name":
-        words = text.split()
-        score += 0.1 * min(len(words) - 1, 2)
-        before = sentence[: span.start].rstrip().lower()
-        if qtype == "where":
-            place_before = re.search(r"[A-Z][\w’'-]*\s+in$", sentence[: span.start].rstrip())
-            if re.search(r"\b(?:in|at|to|from|near|into|inside|on)$", before) and not place_before:
-                score += 0.3  # "at Lake Berryessa"; but in "Cheorwon in Gangwon Province" the first is it
-            if any(w.lower() in _PLACE_WORDS for w in words):
-                score += 0.3
-            if re.match(r"\s+in\s+[A-Z]", sentence[span.end :]):
-                score += 0.6  # "Cheorwon in Gangwon Province": the narrower place
-        if qtype == "who":
-            after = sentence[span.end :]
-            if re.match(
-                r",?\s+(?:said|says|wrote|told|added|announced|explained|noted)\b", after
-            ) or re.match(r",\s+(?:a|an|the|who|\d+)?\s*[\w-]+", after):
-                score += 0.2  # "Marty Beard, Chief Operating Officer" / "..., said Di Li": a person
-            if re.search(r"\b(?:in|at|to|from|near)$", before) and len(words) == 1:
-                score -= 0.15
-            if re.search(r"\bthe$", before):
-                score -= 0.1
-        if span.start == 0 and len(words) == 1:
-            score -= 0.1
+    repeated = sum(1 for s in stems if s in q.stems) / len(stems)
+    index = kinds.index(span.kind) if span.kind in kinds else len(kinds)
+    n_words = len(text.split())
+    before = sentence[: span.start]
+    after = sentence[span.end :]
+    mid = (span.start + span.end) / 2
     if anchors:
-        mid = (span.start + span.end) / 2
         distance = min(abs(mid - a) for a in anchors)
-        score -= min(distance, 200) / 1000
-    return score
+        anchor_near, anchor_none = math.exp(-distance / 40), 0.0
+    else:
+        anchor_near, anchor_none = 0.0, 1.0
+    hint_ok, hint_miss = _hints(span, text, q.hints)
+    unit = re.match(r"[\s-]*(?:of\s+)?([A-Za-z][\w-]*)", after)
+    unit_in_question = (
+        span.kind in ("number", "quantity", "percent", "money", "duration")
+        and unit is not None
+        and stem(unit.group(1).lower()) in q.stems
+    )
+    words = text.split()
+    new_words = sum(1 for w, _, _ in word_spans(text) if w not in STOPWORDS and stem(w) not in q.stems)
+    row = {
+        "pref": 1.0 - index / len(kinds),
+        "first_kind": float(index == 0),
+        f"kind_{span.kind}": 1.0,
+        "repeated": repeated,
+        "all_repeated": float(repeated >= 1.0),
+        "anchor_near": anchor_near,
+        "anchor_none": anchor_none,
+        "len1": float(n_words == 1),
+        "len2": float(n_words == 2),
+        "len4p": float(n_words >= 4),
+        "hint_ok": hint_ok,
+        "hint_miss": hint_miss,
+        "unit_in_question": float(unit_in_question),
+        "head_in_span": float(head_in_span),
+        "preposition_before_where": float(q.qtype == "where" and bool(_PREPOSITION_BEFORE.search(before))),
+        "place_word_where": float(q.qtype == "where" and any(w.lower() in _PLACE_WORDS for w in words)),
+        "person_cue_who": float(q.qtype == "who" and bool(_PERSON_AFTER.match(after))),
+        "at_start": float(not before.strip()),
+        "day_number": float(span.kind == "date" and bool(re.search(r"\d", text))),
+        "new_words": min(new_words, 8) / 8,
+        "cue_before": float(bool(_CUE_BEFORE.search(before))),
+    }
+    return [row.get(name, 0.0) for name in SPAN_FEATURES]
+
+
+def anchors_of(sentence: str, q: QuestionView) -> list[float]:
+    """Midpoints of the question's words in ``sentence``."""
+    return [(a + b) / 2 for w, a, b in word_spans(sentence) if w not in STOPWORDS and stem(w) in q.stems]
+
+
+def best_span(sentence: str, q: QuestionView, model: LinearModel) -> SpanChoice | None:
+    """The most probable answer span of ``sentence``, or None when it holds no candidate."""
+    found = candidates(sentence, q)
+    if not found:
+        return None
+    anchors = anchors_of(sentence, q)
+    best: SpanChoice | None = None
+    for span in found:
+        p = model.probability(features(span, sentence, q, anchors))
+        if best is None or p > best.probability:
+            best = SpanChoice(span, p)
+    return best
+
+
+def _hints(span: Span, text: str, hints: tuple[str, ...]) -> tuple[float, float]:
+    """Whether the span satisfies the question's finer hints ("what time", "what year", money...)."""
+    ok = miss = 0.0
+    checks = {
+        "time": span.kind == "time",
+        "year": bool(re.search(r"\b\d{4}\b", text)),
+        "money": span.kind == "money",
+        "percent": span.kind == "percent",
+        "quantity": span.kind in ("quantity", "duration"),
+        "called": span.kind in ("called", "quote"),
+    }
+    for hint in hints:
+        if hint in checks:
+            if checks[hint]:
+                ok = 1.0
+            else:
+                miss = 1.0
+    return ok, miss
 
 
 def _expansion(sentence: str, acronym: str) -> Span | None:
@@ -186,36 +202,22 @@ def _expansion(sentence: str, acronym: str) -> Span | None:
     return None
 
 
-def _clause(sentence: str, question_stems: Collection[str], *, cue: bool) -> Span | None:
-    """A clause of the sentence that says something the question does not (for what/why)."""
-    if cue:
-        m = _CLAUSE_CUES.search(sentence)
-        if m:
-            end = re.search(r"[,;.!?”]", sentence[m.end() :])
-            stop = m.end() + end.start() if end else len(sentence)
-            if m.group().lower() == "after" and end and len(sentence[m.end() : stop].split()) <= 4:
-                # "After productive discussions, the government rescinded its order": the reason
-                # is what happened after, in the next clause.
-                nxt = re.search(r"[,;.!?”]", sentence[stop + 1 :])
-                start, stop = stop + 1, stop + 1 + (nxt.start() if nxt else len(sentence) - stop - 1)
-                while start < stop and sentence[start] == " ":
-                    start += 1
-                return Span(start, stop, "clause") if stop - start > 10 else None
-            if stop - m.end() > 10:
-                return Span(
-                    m.end() + 1 if sentence[m.end() : m.end() + 1] == " " else m.end(), stop, "clause"
-                )
-    pieces = [(m.start(), m.end()) for m in re.finditer(r"[^,;:—–()“”\"]+", sentence)]
-    best: tuple[float, Span] | None = None
-    for a, b in pieces:
-        stems = [s for s in _stems(sentence[a:b])]
-        if len(stems) < 2:
-            continue
-        new = sum(1 for s in stems if s not in question_stems)
-        shared = len(stems) - new
-        score = new + 0.5 * shared - 0.05 * len(stems)
-        if best is None or score > best[0]:
-            while a < b and sentence[a] == " ":
-                a += 1
-            best = (score, Span(a, b.__index__() if sentence[b - 1] != " " else b - 1, "clause"))
-    return best[1] if best else None
+def _clauses(sentence: str, q: QuestionView) -> list[Span]:
+    """Clauses of the sentence (between punctuation, or after a cue like "because") as candidates."""
+    out: list[Span] = []
+    for m in re.finditer(r"[^,;:—–()“”\"]+", sentence):
+        a, b = m.start(), m.end()
+        while a < b and sentence[a].isspace():
+            a += 1
+        while b > a and sentence[b - 1] in " .!?":
+            b -= 1
+        if len(sentence[a:b].split()) >= 3:
+            out.append(Span(a, b, "clause"))
+    if q.qtype == "why":
+        for cue in _CUES.finditer(sentence):
+            end = re.search(r"[,;.!?”]", sentence[cue.end() :])
+            stop = cue.end() + end.start() if end else len(sentence.rstrip(" .!?"))
+            start = cue.end() + (1 if sentence[cue.end() : cue.end() + 1] == " " else 0)
+            if len(sentence[start:stop].split()) >= 2:
+                out.append(Span(start, stop, "clause"))
+    return out

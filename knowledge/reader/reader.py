@@ -1,41 +1,51 @@
 """Reader: candidates in, answer out.
 
-Takes the question, retrieval's analysis of it, the candidate passages and the whole articles they
-come from; re-ranks sentence by sentence, extracts a typed answer span, resolves dates against the
-article's publication date, and turns the evidence into a confidence. Below the threshold it
-abstains, offering the near misses instead. It never touches the index, the store or the engine.
+Takes the question, retrieval's analysis of it and its candidate passages, the candidates' whole
+articles and (optionally) sentence vectors; scores every quote window with the fitted window model,
+picks the short answer with the fitted span model, resolves dates against the article's publication
+date, and estimates the probability that the quote answers (the score shown) and that the archive
+answers at all; when the latter is below the fitted threshold it abstains, offering the near misses.
+It never touches the index, the store or the engine.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from knowledge.models import Alternative, Answer, Passage, Turn
-from knowledge.reader.confidence import Evidence, article_evidence, article_terms, confidence, named_terms
+from knowledge.reader import confidence
 from knowledge.reader.dates import resolve
-from knowledge.reader.qtype import question_type, wants
-from knowledge.reader.rank import VALUE_TYPES, Ranked, rank
+from knowledge.reader.model import Variant, Weights, load
+from knowledge.reader.question import QuestionView, view
+from knowledge.reader.rank import Ranked, Ranking, rank
+from knowledge.reader.semantic import SentenceVectors
 from knowledge.retrieval.candidates import Retrieval
 from knowledge.retrieval.query import Query
 
 log = logging.getLogger(__name__)
 
-THRESHOLD = 0.5
-FOLLOW_UP_BOOST = 0.15  # re-rank bonus for passages of the article a follow-up refers back to
+# A follow-up ("when did they buy it?") is about the article the thread's last answer quoted: that
+# article is taken to be three times as likely as any other a priori. This is a stated prior of the
+# conversation, not a fitted weight (no training question comes with a thread).
+FOLLOW_UP_LOG_ODDS = math.log(3.0)
 _PRONOUNS = re.compile(r"\b(?:it|its|they|them|their|he|she|him|her|his|this|that|these|those|there)\b", re.I)
 _DATE_KINDS = frozenset({"date", "weekday", "time", "relative"})
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """The reader's verdict with what led to it (for logging and evaluation)."""
+    """The reader's verdict with what led to it (for logging, evaluation and fitting)."""
 
     answer: Answer
     ranked: tuple[Ranked, ...]
     qtype: str
+    semantic: bool = False
+    features: tuple[float, ...] = ()  # the confidence models' input for the best quote
+    answerable: float = 0.0  # estimated probability that the archive answers at all
 
 
 def is_follow_up(question: str, query: Query) -> bool:
@@ -44,17 +54,14 @@ def is_follow_up(question: str, query: Query) -> bool:
 
 
 class Reader:
-    """Chooses the quote and short answer among retrieved candidates; pure apart from its caches."""
+    """Chooses the quote and short answer among retrieved candidates; pure, shareable."""
 
-    def __init__(self, threshold: float = THRESHOLD) -> None:
-        self.threshold = threshold
-        self._article_terms: dict[tuple[int, int], frozenset[str]] = {}
+    def __init__(self, weights: Weights | None = None, *, threshold: float | None = None) -> None:
+        self.weights = weights or load()
+        self._threshold = threshold
 
-    def rank(self, question: str, retrieval: Retrieval, context: Sequence[Turn] = ()) -> list[Ranked]:
-        """Candidates re-ranked for ``question``, best first."""
-        qtype, hints = question_type(question), wants(question)
-        ranked = rank(list(retrieval.candidates), retrieval.query, retrieval.idf_of, qtype, hints)
-        return _prefer_thread_article(ranked, question, retrieval.query, context)
+    def variant(self, semantic: bool) -> Variant:
+        return self.weights.variant(semantic)
 
     def read(
         self,
@@ -62,69 +69,83 @@ class Reader:
         retrieval: Retrieval,
         articles: Mapping[int, Sequence[Passage]],
         context: Sequence[Turn] = (),
+        vectors: SentenceVectors | None = None,
     ) -> Reading:
-        """Answer ``question`` from ``retrieval``; ``articles``: the candidates' whole articles by id."""
-        qtype = question_type(question)
-        ranked = self.rank(question, retrieval, context)
-        if not ranked:
-            return Reading(_abstain(question, 0.0, []), (), qtype)
-        best = ranked[0]
-        article = articles.get(best.candidate.passage.article_id, ())
-        score = confidence(self.evidence(question, retrieval, best, article, ranked))
-        if score < self.threshold:
-            return Reading(_abstain(question, score, ranked[:3]), tuple(ranked), qtype)
-        return Reading(_build(question, best, score, ranked[1:4]), tuple(ranked), qtype)
+        """Answer ``question`` from ``retrieval``; ``articles``: the candidates' whole articles by id.
 
-    def evidence(
+        ``vectors`` are used only when they cover every candidate and the semantic model was fitted;
+        otherwise the lexical model answers alone.
+        """
+        q = view(question, retrieval.query, retrieval.idf_of)
+        candidates = retrieval.candidates
+        semantic = (
+            vectors is not None
+            and self.weights.semantic is not None
+            and vectors.covers([c.passage.id for c in candidates])
+        )
+        variant = self.variant(semantic)
+        ranking = rank(
+            q,
+            candidates,
+            articles,
+            variant,
+            vectors if semantic else None,
+            _thread_boost(question, retrieval, context),
+        )
+        if not ranking.ranked:
+            return Reading(_abstain(question, 0.0, ()), (), q.qtype, semantic)
+        best = ranking.ranked[0]
+        x = confidence.features(
+            q, ranking, articles.get(best.candidate.passage.article_id, ()), retrieval.unknown
+        )
+        score = variant.confidence.probability(x)
+        answerable = variant.answerable.probability(x)
+        threshold = self._threshold if self._threshold is not None else variant.threshold
+        near = _distinct(ranking.ranked)
+        if answerable < threshold:
+            answer = _abstain(question, score, near[:3])
+        else:
+            answer = _build(question, best, score, near[1:4])
+        return Reading(answer, ranking.ranked, q.qtype, semantic, tuple(x), answerable)
+
+    def question_view(self, question: str, retrieval: Retrieval) -> QuestionView:
+        return view(question, retrieval.query, retrieval.idf_of)
+
+    def ranking(
         self,
         question: str,
         retrieval: Retrieval,
-        best: Ranked,
-        article: Sequence[Passage],
-        ranked: Sequence[Ranked] = (),
-    ) -> Evidence:
-        """Features of the best passage plus coverage over its whole article.
-
-        ``ranked``: the other candidates, whose text tells which question words are names.
-        """
-        passage = best.candidate.passage
-        key = (passage.article_id, passage.id)
-        present = self._article_terms.get(key)
-        if present is None:
-            present = article_terms([passage.title or "", passage.text, *(p.text for p in article)])
-            if len(self._article_terms) > 2048:
-                self._article_terms.clear()
-            self._article_terms[key] = present
-        query = retrieval.query
-        wants_value = question_type(question) in VALUE_TYPES
-        absent = {t for c in query.concepts if c.alternatives.isdisjoint(present) for t in c.alternatives}
-        named = named_terms((r.candidate.passage.text for r in ranked), absent) if absent else frozenset()
-        span = best.span
-        short = _quote(best)[span.start : span.end] if span else None
-        return article_evidence(best.features, query, retrieval.idf_of, present, wants_value, named, short)
+        articles: Mapping[int, Sequence[Passage]],
+        vectors: SentenceVectors | None = None,
+    ) -> Ranking:
+        """The window ranking alone (what ``bench/fit.py`` evaluates)."""
+        q = view(question, retrieval.query, retrieval.idf_of)
+        return rank(q, retrieval.candidates, articles, self.variant(vectors is not None), vectors)
 
 
-def _prefer_thread_article(
-    ranked: list[Ranked], question: str, query: Query, context: Sequence[Turn]
-) -> list[Ranked]:
-    """For a follow-up, boost (not filter) passages of the article the thread's last answer linked."""
+def _thread_boost(question: str, retrieval: Retrieval, context: Sequence[Turn]) -> dict[int, float]:
+    """For a follow-up, the prior log-odds for passages of the article the thread's last answer linked."""
     url = next((t.url for t in reversed(context) if t.url), None)
-    if url is None or not ranked or not is_follow_up(question, query):
-        return ranked
-    boosted = [
-        replace(r, score=r.score + FOLLOW_UP_BOOST) if r.candidate.passage.url == url else r for r in ranked
-    ]
-    boosted.sort(key=lambda r: r.score, reverse=True)
-    return boosted
+    if url is None or not is_follow_up(question, retrieval.query):
+        return {}
+    return {i: FOLLOW_UP_LOG_ODDS for i, c in enumerate(retrieval.candidates) if c.passage.url == url}
 
 
-def _quote(r: Ranked) -> str:
-    return r.candidate.passage.text[r.quote_start : r.quote_end]
+def _distinct(ranked: Sequence[Ranked]) -> list[Ranked]:
+    """Best window per passage, one passage per distinct quote (wire copies say the same thing)."""
+    seen: set[str] = set()
+    out = []
+    for r in ranked:
+        key = " ".join(r.quote.split()).lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 def _alternatives(ranked: Sequence[Ranked]) -> tuple[Alternative, ...]:
     return tuple(
-        Alternative(_quote(r), r.candidate.passage.url, r.candidate.passage.title, round(r.score, 4))
+        Alternative(r.quote, r.candidate.passage.url, r.candidate.passage.title, round(r.mass, 4))
         for r in ranked
     )
 
@@ -146,7 +167,7 @@ def _abstain(question: str, score: float, near: Sequence[Ranked]) -> Answer:
 
 def _build(question: str, best: Ranked, score: float, others: Sequence[Ranked]) -> Answer:
     passage = best.candidate.passage
-    quote = _quote(best)
+    quote = best.quote
     span = best.span
     short = quote[span.start : span.end] if span else None
     answer_date = None

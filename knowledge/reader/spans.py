@@ -99,15 +99,21 @@ NAME_KINDS = frozenset({"name", "quote", "called"})
 
 KINDS_FOR: dict[QType, tuple[str, ...]] = {
     "when": ("date", "time", "weekday", "year", "relative"),
-    "how_many": ("number", "percent", "money"),
+    "how_many": ("number", "percent", "money", "duration"),
     "how_much": ("money", "percent", "quantity", "number"),
     "how_long": ("duration", "quantity", "date"),
     "how_old": ("age", "number"),
     "who": ("name", "quote", "called"),
     "where": ("name",),
-    "what": ("called", "quote", "name", "quantity", "number", "date"),
+    "what": ("called", "quote", "name", "quantity", "number", "date", "clause"),
     "why": ("clause",),
 }
+ALL_KINDS: tuple[str, ...] = (
+    *(kind for kind, _ in _PATTERNS),
+    "quantity",
+    "expansion",
+    "clause",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,9 @@ class Span:
 
     def text(self, sentence: str) -> str:
         return sentence[self.start : self.end]
+
+    def shifted(self, offset: int) -> Span:
+        return Span(self.start + offset, self.end + offset, self.kind)
 
 
 @lru_cache(maxsize=8192)
@@ -138,10 +147,6 @@ def find_spans(sentence: str, values: bool = True, names: bool = True) -> tuple[
             if kind == "called":
                 while b > a and sentence[b - 1] in ".":
                     b -= 1
-            if kind == "money":
-                conversion = re.match(r"\s*\([^)]{0,30}[$€£¥][^)]{0,30}\)", sentence[b:])
-                if conversion:
-                    b += conversion.end()  # "1.2-billion-yuan (US$171-million)"
             text = sentence[a:b]
             if not text.strip() or (kind not in ("quote", "name", "called") and _inside(a, b, taken)):
                 continue
@@ -178,7 +183,8 @@ _NOT_UNITS = frozenset(
 _NAME_STOP = frozenset(
     wordlist("""the a an in on at after before but and or if when while as this that these those it its his
     her their our we they he she i you according however meanwhile also last next earlier later then
-    there here what who where why how monday tuesday wednesday thursday friday saturday sunday
+    there here what who where why how under over with without from into for by during since until
+    through across among despite monday tuesday wednesday thursday friday saturday sunday
     said says""")
 )
 

@@ -38,6 +38,7 @@ class Retrieval:
     candidates: tuple[Candidate, ...]
     idf: Mapping[str, float] = field(default_factory=dict)
     documents: int = 0
+    unknown: frozenset[str] = frozenset()  # query terms the archive has never seen
 
     def idf_of(self, term: str) -> float:
         return self.idf.get(term, 0.0)

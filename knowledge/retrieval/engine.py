@@ -163,7 +163,8 @@ class SearchEngine:
         """The top ``k`` passages ``guild`` may see for ``query``, for the reader (after :meth:`catch_up`)."""
         found = await self._top(query.weights, k, guild=guild)
         terms = {t for c in query.concepts for t in c.alternatives} | set(query.weights)
-        return Retrieval(query, tuple(found), {t: self.idf(t) for t in terms}, self.index.n_docs)
+        unknown = frozenset(t for t in terms if not self.known(t))
+        return Retrieval(query, tuple(found), {t: self.idf(t) for t in terms}, self.index.n_docs, unknown)
 
     async def _top(self, weights: Mapping[str, float], k: int, *, guild: int | None) -> list[Candidate]:
         """Top ``k`` live passages for weighted query terms."""

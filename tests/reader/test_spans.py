@@ -1,171 +1,80 @@
+"""Candidate answer spans: what each kind of question can be answered with, in sentences written here."""
+
 import pytest
 
-from knowledge.reader.pick import best_span
-from knowledge.reader.qtype import question_type, wants
+from knowledge.reader.pick import candidates
+from knowledge.reader.question import view
+from knowledge.reader.spans import find_spans
 from knowledge.retrieval.query import build_query
 
 
-def _answer(question: str, sentence: str) -> str | None:
-    stems = build_query(question, lambda term, word: [], lambda term: True).stems
-    found = best_span(sentence, question_type(question), wants(question), stems)
-    span = found[0] if found else None
-    return sentence[span.start : span.end] if span else None
+def _kinds(sentence: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for s in find_spans(sentence):
+        out.setdefault(sentence[s.start : s.end], set()).add(s.kind)
+    return out
 
 
 @pytest.mark.parametrize(
-    ("question", "sentence", "expected"),
+    ("sentence", "text", "kind"),
     [
-        (
-            "when was the shutdown deadline?",
-            "BlackBerry was allowed to continue operations, extending the shutdown order to Dec. 30.",
-            "Dec. 30",
-        ),
-        (
-            "How many fires were detected in Amazonas?",
-            "According to the database, 8,668 fires have been detected in Amazonas as of Monday.",
-            "8,668",
-        ),
-        (
-            "whats the street value of the drugs",
-            "The estimated value of the drugs is $4.3 million.",
-            "$4.3 million",
-        ),
-        (
-            "who is the COO of blackberry",
-            "Marty Beard, Chief Operating Officer at BlackBerry, wrote in a blog post.",
-            "Marty Beard",
-        ),
-        (
-            "which hospital was the body taken to?",
-            "The body was taken to Suddie Public Hospital for observation.",
-            "Suddie Public Hospital",
-        ),
-        (
-            "how long does the note give you",
-            "The ransom note warns that data will be lost after 72 hours.",
-            "72 hours",
-        ),
-        ("How old was she when first elected?", "She was elected at age 23 in 2019.", "age 23"),
-        (
-            "what time did the crash happen",
-            "The crash happened at around 3 a.m., Wednesday.",
-            "3 a.m., Wednesday",
-        ),
-        (
-            "what was the overall success rate",
-            "The robot had an overall success rate of 87% in the trial.",
-            "87%",
-        ),
-        ("by what year does it want to be carbon negative", "It aims to be carbon negative by 2030.", "2030"),
-        (
-            "what does HAMR stand for",
-            "SDK improved Heat Assisted Magnetic Recording (HAMR) technology.",
-            "Heat Assisted Magnetic Recording",
-        ),
-        (
-            "what's the name of the new ransomware",
-            "The ransomware, dubbed Android/Filecoder.C, spread fast.",
-            "Android/Filecoder.C",
-        ),
-        (
-            "Which lake is the resort planned for?",
-            "It would be located at Lake Berryessa in Napa County.",
-            "Lake Berryessa",
-        ),
-        (
-            "which german encryption company did blackberry buy",
-            "BlackBerry acquired German firm Secusmart.",
-            "Secusmart",
-        ),
-        (
-            "What kind of traffic did Pakistan want to monitor?",
-            "It wanted to monitor all BlackBerry Enterprise Service traffic in the country.",
-            "BlackBerry Enterprise Service traffic",
-        ),
-        (
-            "why is blackberry staying in pakistan",
-            "After productive discussions, the government has rescinded its shutdown order, and it stays.",
-            "the government has rescinded its shutdown order",
-        ),
-        (
-            "where was the coldest temperature",
-            "Cheorwon in Gangwon Province claimed the coldest temperature.",
-            "Cheorwon",
-        ),
-        ("how many of the boxes went missing?", "Four of the 12 boxes of masks were gone.", "Four"),
-        (
-            "how much did the telescope cost",
-            "The 1.2-billion-yuan (US$171-million) telescope took years.",
-            "1.2-billion-yuan (US$171-million)",
-        ),
-        (
-            "when did it open",
-            "It opened 30 years ago to serve women. On Tuesday, a man came in.",
-            "30 years ago",
-        ),
-        (
-            "how long will the effects last",
-            "Effects persist until April 2024, and 2016 was 0.1°C cooler.",
-            "April 2024",
-        ),
-        ("how old is the new judge", "The governor appointed Jane Roe, 51, to the court.", "51"),
-        (
-            "how old do you have to be to vote",
-            "Thousands of tenants who are at least 18 years old can vote.",
-            "at least 18 years old",
-        ),
-        (
-            "how old is the tool",
-            "One side was sharp; dating showed it to be about 50,000 years old.",
-            "about 50,000 years old",
-        ),
-        (
-            "when was the salon founded",
-            "The salon was founded 30 years ago to create a safe space.",
-            "30 years ago",
-        ),
-        (
-            "which law did lawmakers pass",
-            "Voters approved it after lawmakers passed Senate Bill 10 in May.",
-            "Senate Bill 10",
-        ),
-        (
-            "which court ruled on it",
-            "On Thursday, the 4th District Court of Appeal in Santa Ana found it liable.",
-            "4th District Court of Appeal",
-        ),
-        (
-            "how much did clients pay",
-            "Clients paid up to $600 an hour for the service.",
-            "$600 an hour",
-        ),
-        ("how much warmer was october", "October was the warmest ever, with a 1.7°C increase.", "1.7°C"),
+        ("The festival moved to Oct. 14 after the storm.", "Oct. 14", "date"),
+        ("Doors open at 7:30 p.m. on Friday.", "7:30 p.m. on Friday", "time"),
+        ("The bridge reopened in 1998 after repairs.", "1998", "year"),
+        ("The mill closed 40 years ago this spring.", "40 years ago", "relative"),
+        ("Ticket prices rose to $45 a seat.", "$45", "money"),
+        ("Turnout fell by 12% compared with last year.", "12%", "percent"),
+        ("The ferry carried 312 passengers.", "312", "number"),
+        ("The storm lasted three days along the coast.", "three days", "duration"),
+        ("The winner, a 19-year-old from Leeds, was delighted.", "19-year-old", "age"),
+        ("The robot, nicknamed Bolt, cleans the floors.", "Bolt", "called"),
+        ("Mayor Ana Ortiz opened the Riverside Library.", "Mayor Ana Ortiz", "name"),
     ],
 )
-def test_span_by_question_type(question: str, sentence: str, expected: str) -> None:
-    assert _answer(question, sentence) == expected
+def test_typed_candidates(sentence: str, text: str, kind: str) -> None:
+    assert kind in _kinds(sentence).get(text, set())
 
 
-@pytest.mark.parametrize(
-    ("question", "qtype"),
-    [
-        ("when was the shutdown deadline?", "when"),
-        ("how many boxes went missing", "how_many"),
-        ("how much did it cost", "how_much"),
-        ("who's the coo of blackberry", "who"),
-        ("which city went dark", "where"),
-        ("how long do the talks last", "how_long"),
-        ("How old was Mohamed", "how_old"),
-        ("why is blackberry staying", "why"),
-        ("what does HAMR stand for", "what"),
-    ],
-)
-def test_question_type(question: str, qtype: str) -> None:
-    assert question_type(question) == qtype
+def test_a_rate_keeps_its_unit() -> None:
+    assert _kinds("Tutors charge up to $80 an hour in the city.").get("$80 an hour") == {"money"}
 
 
-def test_a_number_labelling_a_name_is_not_a_count() -> None:
-    assert (
-        _answer("how many homes were built", "Residents of Section 9 housing said 40 homes were built.")
-        == "40"
+def test_names_carry_their_numbers_and_ordinals() -> None:
+    kinds = _kinds("Under House Bill 22, the 3rd Circuit Court will hear the case.")
+    assert kinds.get("House Bill 22") == {"name"}  # not "Under House Bill 22"
+    assert kinds.get("3rd Circuit Court") == {"name"}
+
+
+def test_a_currency_conversion_in_brackets_is_not_glued_to_the_amount() -> None:
+    kinds = _kinds("The museum cost 80 million euros ($95 million) to build.")
+    assert "80 million euros ($95 million)" not in kinds  # removed: that rule fit one dev sentence
+    assert kinds.get("80 million euros") == {"money"}
+
+
+def test_words_in_a_url_are_not_names() -> None:
+    assert "Example" not in _kinds("Photos are at example.com/Example/Gallery for now.")
+
+
+def _candidate_texts(question: str, sentence: str) -> set[str]:
+    query = build_query(question, lambda term, word: [], lambda term: True)
+    q = view(question, query, lambda term: 1.0)
+    return {s.text(sentence) for s in candidates(sentence, q)}
+
+
+def test_a_when_question_only_gets_dates_and_times() -> None:
+    found = _candidate_texts("when did the ferry sink", "The ferry with 312 passengers sank on March 3.")
+    assert "March 3" in found and "312" not in found
+
+
+def test_an_acronym_question_gets_its_expansion() -> None:
+    found = _candidate_texts(
+        "what does NOAA stand for", "The National Oceanic and Atmospheric Administration (NOAA) said so."
     )
+    assert "National Oceanic and Atmospheric Administration" in found
+
+
+def test_a_why_question_gets_the_clause_after_because() -> None:
+    found = _candidate_texts(
+        "why was the match called off", "The match was called off because the pitch was flooded."
+    )
+    assert "the pitch was flooded" in found

@@ -1,0 +1,66 @@
+"""Picking the short answer inside a sentence with the fitted span model (sentences written for the tests)."""
+
+import pytest
+
+from knowledge.reader.model import load
+from knowledge.reader.pick import best_span
+from knowledge.reader.question import view
+from knowledge.retrieval.query import build_query
+
+
+def _answer(question: str, sentence: str) -> str | None:
+    query = build_query(question, lambda term, word: [], lambda term: True)
+    q = view(question, query, lambda term: 3.0)
+    choice = best_span(sentence, q, load().lexical.span)
+    return choice.span.text(sentence) if choice else None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("when did the ferry sink", "The ferry, carrying 312 passengers, sank on March 3.", "March 3"),
+        (
+            "how many passengers were on the ferry",
+            "The ferry, carrying 312 passengers, sank on March 3.",
+            "312",
+        ),
+        (
+            "who opened the new library",
+            "The new library was opened by Mayor Ana Ortiz on Friday.",
+            "Mayor Ana Ortiz",
+        ),
+        (
+            "how old is the winner",
+            "The winner, a 19-year-old student from Leeds, was delighted.",
+            "19-year-old",
+        ),
+        (
+            "how much did the bridge cost",
+            "The bridge, which cost $45 million, carries 12% of traffic.",
+            "$45 million",
+        ),
+        (
+            "what percentage of traffic does the bridge carry",
+            "The bridge, which cost $45 million, carries 12% of traffic.",
+            "12%",
+        ),
+        ("how long did the storm last", "The storm lasted three days and damaged 40 homes.", "three days"),
+        ("what year did the mill close", "The mill closed in 1998 after a fire.", "1998"),
+    ],
+)
+def test_the_span_of_the_kind_asked(question: str, sentence: str, expected: str) -> None:
+    assert _answer(question, sentence) == expected
+
+
+def test_a_name_the_question_already_says_is_not_the_answer() -> None:
+    # "Leeds" is in the question: the answer is the other name
+    assert _answer("who won the race in leeds", "Sarah Kim won the race in Leeds on Sunday.") == "Sarah Kim"
+
+
+def test_a_number_in_a_name_is_not_a_count() -> None:
+    answer = _answer("how many homes were built", "Residents of Block 9 said 40 new homes were built.")
+    assert answer == "40"
+
+
+def test_a_value_question_finds_no_span_in_a_sentence_without_a_value() -> None:
+    assert _answer("when does the harbour festival open", "The harbour festival opens with a parade.") is None
