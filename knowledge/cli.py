@@ -1,4 +1,7 @@
-"""The ``newsdesk`` command: ingest, ask, search, export, digest, sources, poll, run, db."""
+"""The library's commands: ingest, ask, search, export, digest, sources, poll, db.
+
+``newsdesk`` itself is ``bot.cli:main``, which adds ``run`` (the Discord bot) to this parser.
+"""
 
 from __future__ import annotations
 
@@ -211,7 +214,11 @@ async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+AddCommands = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentParser:
+    """The parser of every library command; ``add_commands`` may add more (the bot adds ``run``)."""
     parser = argparse.ArgumentParser(prog="newsdesk", description="Answer questions about news coverage.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -265,18 +272,21 @@ def build_parser() -> argparse.ArgumentParser:
     poll = sub.add_parser("poll", help="poll every due source once")
     poll.set_defaults(handler=cmd_poll)
 
-    run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
-    run.set_defaults(handler=None)
-
     db = sub.add_parser("db", help="database maintenance")
     db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
     db_actions.add_parser("upgrade", help="apply database migrations")
     db.set_defaults(handler=cmd_db)
+    if add_commands is not None:
+        add_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return execute(build_parser().parse_args(argv))
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run a parsed library command: one readable line and exit 1 on a known error."""
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -286,10 +296,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # extraction libraries warn about every odd page; our own one-line errors say what matters
         for noisy in ("trafilatura", "htmldate", "courlan", "charset_normalizer"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
-    if args.command == "run":
-        from bot.__main__ import main as run_bot  # the Discord front end is only imported to run it
-
-        return run_bot()
     handler: Handler = args.handler
     try:
         settings = load_settings()

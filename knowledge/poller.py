@@ -4,15 +4,22 @@ Due times, validators and failure counts live in the database (``sources`` table
 picks up exactly where the last run stopped: nothing polled early (no flood), nothing skipped.
 A source that keeps failing backs off exponentially and is paused after ``max_failures`` with
 the reason recorded, so ``sources list`` shows why it stopped.
+
+Several processes may poll one database: each due source is leased to exactly one of them for the
+round (renewed while the poll runs, given back when it ends), and a lease left by a process that
+died expires after ``lease``, so another process takes the source over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import random
+import socket
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -23,6 +30,7 @@ from knowledge.ingest.extract import decode_html, extract_html, extract_text
 from knowledge.ingest.feeds import Feed, FeedEntry, entry_article, parse_feed
 from knowledge.ingest.fetch import Fetcher, FetchResult, RetryLater
 from knowledge.ingest.urls import canonical_url, same_site
+from knowledge.metrics import record_polls
 from knowledge.models import Article, IngestResult, Source, SourceKind
 
 log = logging.getLogger(__name__)
@@ -42,6 +50,18 @@ class SourceRepository(Protocol):
     async def due_sources(self, now: datetime, *, limit: int = 100) -> list[Source]: ...
 
     async def update_source(self, source_id: int, **fields: Any) -> None: ...
+
+    async def claim_due_sources(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int = 100
+    ) -> list[Source]: ...
+
+    async def renew_source_claims(
+        self, source_ids: Collection[int], *, owner: str, until: datetime
+    ) -> int: ...
+
+    async def release_source_claims(
+        self, source_ids: Collection[int] | None = None, *, owner: str
+    ) -> None: ...
 
 
 class SaveArticle(Protocol):
@@ -87,6 +107,11 @@ def extract_page(result: FetchResult) -> Article:
     return replace(article, url=url, site=host.removeprefix("www.") or article.site)
 
 
+def worker_name() -> str:
+    """Who holds a claim: host and process id, enough for an operator to find the process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def backoff_delay(failures: int, base: timedelta, cap: timedelta, rng: random.Random) -> timedelta:
     """Exponential backoff with "equal jitter": half the step fixed, half random."""
     step = min(cap.total_seconds(), base.total_seconds() * 2 ** max(0, failures - 1))
@@ -117,6 +142,8 @@ class Poller:
         max_backoff: timedelta = timedelta(hours=24),
         max_entries: int = 50,
         concurrency: int = 4,
+        worker: str | None = None,
+        lease: timedelta = timedelta(minutes=2),
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -129,6 +156,8 @@ class Poller:
         self.max_backoff = max_backoff
         self.max_entries = max_entries
         self.concurrency = concurrency
+        self.worker = worker or worker_name()
+        self.lease = lease
         # Entry URLs already stored, per guild: saves re-fetching pages within one process even
         # when the store cannot answer ``known_urls`` (a cache; the database stays the truth).
         self._seen: OrderedDict[tuple[int | None, str], None] = OrderedDict()
@@ -182,23 +211,59 @@ class Poller:
         return await self.store.get_source(source.id), [result]
 
     async def poll_due(self, *, progress: ProgressCallback | None = None) -> list[IngestResult]:
-        """Poll every source whose time has come, once; one result per source."""
-        sources = await self.store.due_sources(self.clock())
+        """Poll every source whose time has come and that no other process holds, once each.
+
+        The sources are leased first (see the module docstring); a cancelled round (shutdown) gives
+        its leases back at once so another process can poll them right away.
+        """
+        sources = await self.store.claim_due_sources(self.clock(), owner=self.worker, lease=self.lease)
         if not sources:
+            record_polls([])
             return []
+        held = {s.id for s in sources}
+        renewing = asyncio.create_task(self._renew_claims(held))
         gate = asyncio.Semaphore(self.concurrency)
         done = 0
 
         async def one(source: Source) -> IngestResult:
             nonlocal done
             async with gate:
-                result = await self.poll_source(source)
+                try:
+                    result = await self.poll_source(source)
+                finally:
+                    held.discard(source.id)
+                    await self.store.release_source_claims([source.id], owner=self.worker)
             done += 1
             if progress is not None:
                 progress(PollProgress(done, len(sources), source, result))
             return result
 
-        return list(await asyncio.gather(*(one(s) for s in sources)))
+        try:
+            results = list(await asyncio.gather(*(one(s) for s in sources)))
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            if held:
+                await asyncio.shield(self.store.release_source_claims(set(held), owner=self.worker))
+        record_polls(results)
+        return results
+
+    async def _renew_claims(self, held: set[int]) -> None:
+        """Keep the leases of sources still being polled alive (a third of the lease at a time)."""
+        step = max(self.lease.total_seconds() / 3, 0.05)
+        while held:
+            await asyncio.sleep(step)
+            try:
+                await self.store.renew_source_claims(
+                    set(held), owner=self.worker, until=self.clock() + self.lease
+                )
+            except Exception as error:  # a database hiccup: the next renewal or the lease covers it
+                log.warning("could not renew source claims: %s", error)
+
+    async def release_claims(self) -> None:
+        """Give back every lease this worker holds (graceful shutdown)."""
+        await self.store.release_source_claims(owner=self.worker)
 
     async def poll_source(self, source: Source) -> IngestResult:
         """Poll one source now, record the outcome and schedule the next poll; never raises."""

@@ -13,9 +13,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import ui
+from bot import metrics, ui
 from bot.exts.sources import MANAGE_GUILD, require_manage_guild
-from knowledge.models import Digest, DigestSchedule
+from knowledge.models import Digest, DigestRun, DigestSchedule
 
 if TYPE_CHECKING:
     from bot.app import NewsdeskBot
@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0
+STOP_SECONDS = 3.0  # a digest being posted at shutdown gets this long to finish its round
 POSTABLE = (discord.ChannelType.text, discord.ChannelType.news)
+
+
+class PostFailed(Exception):
+    """Discord refused the channel (permissions, gone) or failed; the digest is retried later."""
 
 
 @functools.cache
@@ -130,6 +135,14 @@ class DigestCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.tick.cancel()
 
+    async def stop_work(self) -> None:
+        """Shutdown: let a round that is posting finish (bounded), then stop the loop."""
+        self.tick.stop()
+        deadline = asyncio.get_running_loop().time() + STOP_SECONDS
+        while self.tick.is_running() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        self.tick.cancel()
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return require_manage_guild(interaction)
 
@@ -224,10 +237,13 @@ class DigestCog(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def run_due(self, now: datetime) -> int:
-        """Post the digests due at ``now``; returns how many were posted."""
+        """Post the digests due at ``now`` for the servers of this process's shards; returns how
+        many were posted. The database hands each (server, day) to one process only."""
         posted = 0
         async with self._lock:
             for schedule, day in await self.knowledge.due_digests(now):
+                if not self.bot.owns_guild(schedule.guild):
+                    continue
                 try:
                     posted += await self._post_scheduled(schedule, day, now)
                 except Exception:
@@ -235,27 +251,63 @@ class DigestCog(commands.Cog):
         return posted
 
     async def _post_scheduled(self, schedule: DigestSchedule, day: date, now: datetime) -> int:
-        digest = await self.knowledge.guild_digest(schedule.guild)
+        run = await self.knowledge.claim_digest(schedule, day, now)
+        if run is None:
+            return 0  # posted already, posting elsewhere, or waiting before a retry
+        digest = await self.knowledge.guild_digest(schedule.guild, until=run.until)
         if not digest.items:
             log.info("server %s: nothing new for the %s digest", schedule.guild, day)
-            await self.knowledge.record_digest(schedule.guild, for_date=day, at=digest.until)
+            await self.knowledge.finish_digest(run)
+            metrics.DIGESTS.labels("empty").inc()
             return 0
-        error = await self._post(schedule.guild, schedule.channel_id, digest)
-        await self.knowledge.record_digest(schedule.guild, for_date=day, at=digest.until, error=error)
-        return 0 if error else 1
+        try:
+            refused = await self._post_run(run, digest)
+        except PostFailed as failure:
+            retry_at = await self.knowledge.postpone_digest(run, str(failure), now)
+            log.warning("server %s: digest not posted (%s); next try %s", schedule.guild, failure, retry_at)
+            metrics.DIGESTS.labels("failed").inc()
+            return 0
+        if not await self.knowledge.finish_digest(run, error=refused):
+            return 0  # another process took over meanwhile (our claim had expired)
+        metrics.DIGESTS.labels("posted").inc()
+        log.info("server %s: posted the %s digest (%d articles)", schedule.guild, day, len(digest.items))
+        return 1
+
+    async def _post_run(self, run: DigestRun, digest: Digest) -> str | None:
+        """Send the messages not sent yet, recording each one; returns why Discord refused a message
+        for good (it is skipped, the rest still go out), or None. Raises PostFailed to retry later."""
+        channel = self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild)
+        refused = None
+        messages = ui.digest_messages(digest)
+        for number, message in enumerate(messages[run.sent :], start=run.sent):
+            try:
+                await channel.send(**message)
+            except discord.HTTPException as exc:
+                reason = post_failure(exc, run.channel_id)
+                if exc.status != 400:
+                    raise PostFailed(reason) from None
+                log.warning(
+                    "server %s: digest message %d refused for good: %s", run.guild, number + 1, reason
+                )
+                refused = f"{reason} (message {number + 1} of {len(messages)} skipped; the rest were posted)"
+            if not await self.knowledge.digest_sent(run, number + 1):
+                raise PostFailed("the digest claim expired while posting; another attempt will finish it")
+        return refused
 
     async def _post(
         self, guild: int, channel_id: int, digest: Digest, *, heading: str = "Daily digest"
     ) -> str | None:
-        """Send the digest; returns the reason it failed, or None."""
+        """Send the digest now (``/digest now``); returns the reason it failed, or None. A message
+        Discord refuses as invalid is skipped; the channel refusing stops the rest."""
         channel = self.bot.get_partial_messageable(channel_id, guild_id=guild)
-        try:
-            for message in ui.digest_messages(digest, heading=heading):
+        for message in ui.digest_messages(digest, heading=heading):
+            try:
                 await channel.send(**message)
-        except discord.HTTPException as exc:
-            reason = post_failure(exc, channel_id)
-            log.warning("server %s: digest not posted: %s", guild, reason)
-            return reason
+            except discord.HTTPException as exc:
+                reason = post_failure(exc, channel_id)
+                log.warning("server %s: digest message not posted: %s", guild, reason)
+                if exc.status != 400:
+                    return reason
         log.info("server %s: posted a digest of %d articles in %s", guild, len(digest.items), channel_id)
         return None
 

@@ -103,6 +103,10 @@ class SourcesCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.poll.cancel()
 
+    async def stop_work(self) -> None:
+        """Shutdown: stop polling now (a cancelled round gives its sources back to other processes)."""
+        self.poll.cancel()
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return require_manage_guild(interaction)
 

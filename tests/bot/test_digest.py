@@ -114,11 +114,17 @@ async def test_a_failing_post_is_recorded_shown_and_the_loop_survives(harness: H
     status = await answered(fake, await fake.send_interaction("digest", {}, subcommand="status"))
     assert "not allowed to post" in status["embeds"][0]["fields"][-1]["value"]
 
+    posts = rf"^/channels/{fake.news.id}/messages$"
+    tries = len(fake.calls_to("POST", posts))
+    assert await cog.run_due(now + timedelta(seconds=50)) == 0  # no retry every minute: it backs off
+    assert len(fake.calls_to("POST", posts)) == tries
+
     await fake.delete_channel(fake.news)
-    assert await cog.run_due(now) == 0
+    later = now + timedelta(minutes=30)
+    assert await cog.run_due(later) == 0
     assert "no longer exists" in (await knowledge.get_digest(fake.guild.id)).last_error
     assert cog.tick.is_running()
 
     await knowledge.set_digest(fake.guild.id, fake.general.id, hhmm(now - timedelta(minutes=1)), "UTC")
-    assert await cog.run_due(now) == 1  # fixed by the admin: the same day's digest still goes out
+    assert await cog.run_due(later) == 1  # fixed by the admin: the same day's digest goes out at once
     assert (await knowledge.get_digest(fake.guild.id)).last_error is None

@@ -64,7 +64,7 @@ async def test_rejected_token_is_one_clear_line_and_exit_1(tmp_path: Path, fake_
 
 @pytest.mark.parametrize(
     ("command", "sig"),
-    [(("-m", "knowledge.cli", "run"), signal.SIGINT), (("-m", "bot"), signal.SIGTERM)],
+    [(("-m", "bot.cli", "run"), signal.SIGINT), (("-m", "bot"), signal.SIGTERM)],
     ids=["newsdesk-run-SIGINT", "python-m-bot-SIGTERM"],
 )
 async def test_runs_against_the_fake_and_exits_cleanly_on_a_signal(
