@@ -270,7 +270,13 @@ class DigestCog(commands.Cog):
         if not await self.knowledge.finish_digest(run, error=refused):
             return 0  # another process took over meanwhile (our claim had expired)
         metrics.DIGESTS.labels("posted").inc()
-        log.info("server %s: posted the %s digest (%d articles)", schedule.guild, day, len(digest.items))
+        log.info(
+            "server %s: posted the %s digest (%d articles)",
+            schedule.guild,
+            day,
+            len(digest.items),
+            extra={"guild": schedule.guild, "command": "digest", "outcome": "posted"},
+        )
         return 1
 
     async def _post_run(self, run: DigestRun, digest: Digest) -> str | None:
