@@ -402,6 +402,8 @@ class FakeDiscord(World):
         *,
         method: str | None = None,
         times: int | None = 1,
+        after: int = 0,
     ) -> Fault:
-        """Answer the next ``times`` matching requests (None: all) with an error."""
-        return self.rest.fail(path_regex, status, code, message, method, times)
+        """Answer the next ``times`` matching requests (None: all) with an error, after letting
+        ``after`` of them through."""
+        return self.rest.fail(path_regex, status, code, message, method, times, after)
