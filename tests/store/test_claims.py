@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from knowledge.models import DigestRun
 from knowledge.store import Store
@@ -108,3 +109,22 @@ async def test_release_gives_back_unfinished_digests(store: Store) -> None:
     assert await claim(store, "a") is not None
     await store.release_digest_runs(owner="a")
     assert await claim(store, "b", NOW + timedelta(seconds=1)) is not None
+
+
+async def test_two_processes_on_one_sqlite_file_share_the_sources(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    first, second = await Store.open(url), await Store.open(url)  # two engines, as two processes have
+    try:
+        for i in range(20):
+            await first.add_source(f"https://f{i}.example/feed", "feed", guild=None)
+        rounds = await asyncio.gather(
+            *(
+                s.claim_due_sources(NOW, owner=name, lease=LEASE, limit=5)
+                for s, name in [(first, "a"), (second, "b")] * 3
+            )
+        )
+        claimed = [source.id for found in rounds for source in found]
+        assert len(claimed) == len(set(claimed)) == 20
+    finally:
+        await first.close()
+        await second.close()
