@@ -136,10 +136,10 @@ class DigestCog(commands.Cog):
         self.tick.cancel()
 
     async def stop_work(self) -> None:
-        """Shutdown: let a round that is posting finish (bounded), then stop the loop."""
+        """Shutdown: let a digest being posted finish (bounded), then stop the loop."""
         self.tick.stop()
         deadline = asyncio.get_running_loop().time() + STOP_SECONDS
-        while self.tick.is_running() and asyncio.get_running_loop().time() < deadline:
+        while self._lock.locked() and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
         self.tick.cancel()
 
