@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import metrics, ui
+from bot import limits, metrics, ui
 from bot.exts._errors import explain, new_reference
 from knowledge.models import Answer, SearchOptions, Turn
 
@@ -44,7 +44,7 @@ def question_from(message: discord.Message, bot_id: int) -> str:
 def thread_name(question: str) -> str:
     """A thread title made from the question (Discord allows 100 characters)."""
     name = " ".join(question.split()) or "Question"
-    return ui.clip(name, THREAD_NAME_LIMIT)
+    return limits.clip(name, THREAD_NAME_LIMIT)
 
 
 def answer_text(answer: Answer) -> str | None:
@@ -223,7 +223,7 @@ class AskCog(commands.Cog):
         self, channel: discord.abc.Messageable, answer: Answer, *, reference: discord.Message | None = None
     ) -> None:
         embed, view = ui.answer_message(answer)
-        kwargs: dict[str, object] = {"embed": ui.fit(embed), "allowed_mentions": ui.NO_MENTIONS}
+        kwargs: dict[str, object] = {"embed": limits.fit(embed), "allowed_mentions": ui.NO_MENTIONS}
         if view is not None:
             kwargs["view"] = view
         if reference is not None:
@@ -282,7 +282,7 @@ class AskCog(commands.Cog):
     async def _send(
         self, channel: discord.abc.Messageable, text: str, *, reference: discord.Message | None = None
     ) -> None:
-        text = ui.clip(text, ui.CONTENT_LIMIT)
+        text = limits.clip(text, limits.CONTENT_LIMIT)
         try:
             if reference is not None:
                 await channel.send(

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import metrics, ui
+from bot import limits, metrics, ui
 from bot.exts.sources import MANAGE_GUILD, require_manage_guild
 from knowledge.models import Digest, DigestRun, DigestSchedule
 
@@ -85,10 +85,10 @@ def posted_summary(digest: Digest, channel_id: int, shown: int = 5) -> str:
     """The confirmation after ``/digest now``: where it went and the first few articles."""
     count = len(digest.items)
     lines = [f"Posted the digest ({count} {'article' if count == 1 else 'articles'}) in <#{channel_id}>:"]
-    lines += [f"• {ui.link(item.title or item.url, item.url, 150)}" for item in digest.items[:shown]]
+    lines += [f"• {limits.link(item.title or item.url, item.url, 150)}" for item in digest.items[:shown]]
     if count > shown:
         lines.append(f"… and {count - shown} more.")
-    return ui.clip("\n".join(lines), ui.CONTENT_LIMIT)
+    return limits.clip("\n".join(lines), limits.CONTENT_LIMIT)
 
 
 def status_embed(schedule: DigestSchedule | None) -> discord.Embed:
@@ -97,9 +97,8 @@ def status_embed(schedule: DigestSchedule | None) -> discord.Embed:
         embed.description = "No digest is set up. Use `/digest set` to choose a channel and a time."
         return embed
     state = "on" if schedule.enabled else "off"
-    embed.description = (
-        f"**{state}**: <#{schedule.channel_id}> every day at {schedule.time} ({ui.safe(schedule.timezone)})"
-    )
+    zone = limits.safe(schedule.timezone)
+    embed.description = f"**{state}**: <#{schedule.channel_id}> every day at {schedule.time} ({zone})"
     if schedule.last_posted_at:
         posted = ui.timestamp(schedule.last_posted_at, "f")
         embed.add_field(name="Last posted", value=posted, inline=True)
@@ -107,7 +106,9 @@ def status_embed(schedule: DigestSchedule | None) -> discord.Embed:
         embed.add_field(name="Last scheduled day", value=schedule.last_posted_on.isoformat(), inline=True)
     if schedule.last_error:
         embed.add_field(
-            name="⚠️ Last problem", value=ui.clip(schedule.last_error, ui.FIELD_VALUE_LIMIT), inline=False
+            name="⚠️ Last problem",
+            value=limits.clip(schedule.last_error, limits.FIELD_VALUE_LIMIT),
+            inline=False,
         )
     return embed
 
@@ -167,7 +168,7 @@ class DigestCog(commands.Cog):
             interaction,
             content=(
                 f"Done: the digest goes to <#{schedule.channel_id}> every day at {schedule.time} "
-                f"({ui.safe(schedule.timezone)}). Use `/digest now` to post one right away."
+                f"({limits.safe(schedule.timezone)}). Use `/digest now` to post one right away."
             ),
             ephemeral=True,
         )
