@@ -22,6 +22,7 @@ from knowledge.ingest.dedupe import fingerprint, is_near_duplicate
 from knowledge.ingest.extract import decode_html, extract_html, extract_text
 from knowledge.ingest.feeds import entry_article, parse_feed
 from knowledge.ingest.fetch import Fetcher, Resolver
+from knowledge.ingest.limits import bounded, shown, url_problem
 from knowledge.ingest.urls import canonical_url
 from knowledge.metrics import record_article
 from knowledge.models import (
@@ -168,6 +169,10 @@ class Knowledge:
         """Store one article: canonical URL, site-wide boilerplate dropped, near-duplicates marked."""
         if article.url.startswith(("http://", "https://")):
             article = replace(article, url=canonical_url(article.url))
+        if (problem := url_problem(article.url)) is not None:
+            log.warning("%s", problem)  # a feed reports one result: say which entry was refused
+            return IngestResult(article.source or shown(article.url), "failed", error=problem)
+        article = bounded(article)  # whatever the parser produced: sizes fit the store and the reader
         keys = [passage_key(p) for p in article.paragraphs]
         if article.site:
             recurring = await self.store.recurring_keys(article.site, keys, exclude_url=article.url)
