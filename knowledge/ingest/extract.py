@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import islice
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -19,6 +21,8 @@ from lxml import etree
 
 from knowledge.errors import ExtractionError
 from knowledge.ingest.boilerplate import Block, filter_blocks, is_boilerplate
+from knowledge.ingest.limits import MAX_CANDIDATES
+from knowledge.ingest.markup import bound_attributes
 from knowledge.ingest.text import (
     check_text,
     clean_paragraph,
@@ -43,16 +47,24 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIN_ARTICLE_WORDS = 20  # less than this after cleaning is a stub, a login form or a link list
 # extensive_search loads dateparser (seconds per process) and found no extra date on the corpus.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 _BLOCK_TAGS = frozenset({"p", "head", "quote", "item", "row", "code"})
-_SCRIPTS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<head\b.*?</head\s*>", re.I | re.S)
+_HIDDEN = ("script", "style", "noscript", "template", "head")  # elements whose text nobody sees
+_HIDDEN_OPEN = re.compile(r"<(script|style|noscript|template|head)\b", re.I)
+_HIDDEN_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in _HIDDEN}
 _ELLIPSIS = ("…", "...")
-_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
-_ATTR = re.compile(r"""([A-Za-z][\w:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-_ANCHOR = re.compile(r"<a\b[^>]*>([^<]{0,400}(?:<(?!/?a\b)[^<]{0,400}){0,20})</a\s*>", re.I)
+_LINK_OPEN = re.compile(r"<link\b", re.I)
+_MAX_LINK_TAG = 4_000  # a rel=canonical tag is a few hundred characters; longer ones are not read
+# Possessive and anchored at a name's first character, so no start position is retried.
+_ATTR = re.compile(r"""(?<![\w:-])([A-Za-z][\w:-]*+)\s*+=\s*+(?:"([^"]*+)"?+|'([^']*+)'?+|([^\s"'>]++))""")
+_ANCHOR_OPEN = re.compile(r"<a\b", re.I)
+_ANCHOR_BODY = re.compile(r"([^<]{0,400}(?:<(?!/?a\b)[^<]{0,400}){0,20})</a\s*>", re.I)
+_NOT_WORD_RUN = re.compile(r"\W*")
+_SENTENCE_END = frozenset('.!?”"')
 
 
 def _inline(element: etree._Element, parts: list[str], in_link: bool) -> int:
@@ -103,6 +115,15 @@ def _blocks(body: etree._Element) -> Iterator[Block]:
             yield Block(text, min(1.0, linked / max(1, len(text))), heading=element.tag == "head")
 
 
+def _first_candidates(items: Iterable[T]) -> list[T]:
+    """The first :data:`MAX_CANDIDATES` paragraphs: no more can be stored, so no more are judged."""
+    kept = list(islice(items, MAX_CANDIDATES + 1))
+    if len(kept) > MAX_CANDIDATES:
+        log.warning("only the first %d paragraphs of this document are read", MAX_CANDIDATES)
+        del kept[MAX_CANDIDATES:]
+    return kept
+
+
 def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -121,9 +142,21 @@ def _site(url: str | None, sitename: str | None) -> str | None:
     return normalize_space(sitename) if sitename else None
 
 
+def _link_tags(html: str) -> Iterator[str]:
+    """Each ``<link ...>`` tag up to its first ``>``, in one pass (no rescans of an unclosed tag)."""
+    at = 0
+    while match := _LINK_OPEN.search(html, at):
+        end = html.find(">", match.end())
+        if end == -1:
+            return  # no later <link can close either
+        if end - match.start() <= _MAX_LINK_TAG:
+            yield html[match.start() : end + 1]
+        at = end + 1
+
+
 def _canonical(html: str) -> str | None:
     """The page's rel=canonical link when it is absolute (trafilatura prefers og:url)."""
-    for tag in _LINK_TAG.findall(html[:300_000]):
+    for tag in _link_tags(html[:300_000]):
         attrs = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTR.findall(tag)}
         if "canonical" in attrs.get("rel", "").lower().split():
             href = strip_tags(attrs.get("href", "")).strip()
@@ -141,13 +174,58 @@ def _mostly_links(html: str, paragraphs: list[str]) -> bool:
     text = paragraph_key(" ".join(paragraphs))
     if not text:
         return True
-    anchors = {paragraph_key(a) for a in _ANCHOR.findall(html)}
+    anchors = {paragraph_key(a) for a in _anchor_texts(html)}
     found = [len(a) for a in anchors if a.count(" ") >= 3 and a in text]
     return len(found) >= 4 and sum(found) >= 0.5 * len(text)  # many links, not one wrapped story
 
 
+def _anchor_texts(html: str) -> Iterator[str]:
+    """The text of each ``<a ...>...</a>`` (short, with at most 20 inner tags), in one pass.
+
+    Every ``<a`` that shares its first ``>`` has the same body, so a failed body is not retried:
+    120,000 ``<a `` with one ``>`` at the end cost one scan, not 120,000.
+    """
+    at, failed = 0, -1
+    while opening := _ANCHOR_OPEN.search(html, at):
+        gt = html.find(">", opening.end()) if failed < opening.end() else failed
+        if gt == -1:
+            return
+        body = _ANCHOR_BODY.match(html, gt + 1) if gt != failed else None
+        if body is None:
+            failed, at = gt, opening.start() + 1
+            continue
+        yield body.group(1)
+        at = body.end()
+
+
+def _without_hidden(html: str) -> str:
+    """``html`` with each script, style, noscript, template and head element replaced by a space.
+
+    Linear: the closing tag of each element name is looked up once and remembered, so thousands
+    of ``<script`` that never close (say, inside a comment) are not each scanned to the end.
+    """
+    parts: list[str] = []
+    kept = at = 0
+    closes: dict[str, tuple[int, int]] = {}  # name -> (start, end) of its next closing tag; (-1, -1): none
+    while opening := _HIDDEN_OPEN.search(html, at):
+        name = opening.group(1).lower()
+        start, end = closes.get(name, (-2, -2))
+        if start == -2 or 0 <= start < opening.end():
+            found = _HIDDEN_CLOSE[name].search(html, opening.end())
+            start, end = (found.start(), found.end()) if found else (-1, -1)
+            closes[name] = (start, end)
+        if start == -1:
+            at = opening.start() + 1
+            continue
+        parts.append(html[kept : opening.start()])
+        parts.append(" ")
+        kept = at = end
+    parts.append(html[kept:])
+    return "".join(parts)
+
+
 def _visible_text(html: str) -> str:
-    return normalize_space(strip_tags(_SCRIPTS.sub(" ", html)))
+    return normalize_space(strip_tags(_without_hidden(html)))
 
 
 def _standfirst(description: str | None, title: str, html: str, paragraphs: list[str]) -> str | None:
@@ -199,10 +277,11 @@ def extract_html(
     check_text(text)
     if not text.strip():
         raise ExtractionError("The page is empty: there is no article text in it.")
+    text = bound_attributes(text)
     document = _run_trafilatura(text, url)
     if document is None or document.body is None:
         raise ExtractionError("The page holds no article text (it may be a login page, a list or empty).")
-    paragraphs = filter_blocks(list(_blocks(document.body)))
+    paragraphs = filter_blocks(_first_candidates(_blocks(document.body)))
     title = clean_paragraph(document.title or "")
     lede = _standfirst(document.description, title, text, paragraphs)
     if lede is not None:
@@ -239,7 +318,7 @@ def extract_text(text: str, *, url: str | None = None, title: str | None = None)
     (unless ``title`` is given) and the ones before it are dropped as section labels.
     """
     check_text(text)
-    lines = [p for p in split_paragraphs(text) if not is_boilerplate(p)]
+    lines = [p for p in _first_candidates(split_paragraphs(text)) if not is_boilerplate(p)]
     head = 0
     while head < len(lines) and head < 4 and _headline_like(lines[head]):
         head += 1
@@ -270,7 +349,14 @@ def _is_title(lines: list[str], title: str) -> bool:
 
 def _navigation(line: str) -> bool:
     """Very short lines without sentence punctuation: menus, section names, widget labels."""
-    return word_count(line) <= 3 and not re.search(r"[.!?”\"]\W*$", line)
+    return word_count(line) <= 3 and not _ends_sentence(line)
+
+
+def _ends_sentence(line: str) -> bool:
+    """True when the run of non-word characters ending ``line`` holds sentence punctuation."""
+    match = _NOT_WORD_RUN.match(line[::-1])  # anchored at the end: one scan, no retries
+    tail = match.group(0) if match else ""
+    return any(ch in _SENTENCE_END for ch in tail)
 
 
 def _trim_navigation(lines: list[str]) -> list[str]:

@@ -1,0 +1,94 @@
+"""Markup bounded before a parser sees it.
+
+libxml2's HTML parser checks each new attribute against every earlier one of the same tag, so one
+tag with 300,000 attributes took over five minutes in lxml. Real tags have a handful; a tag with
+more than :data:`MAX_ATTRIBUTES` is kept with its name only.
+
+Tags are found the way libxml2 (2.14, an HTML5 tokenizer) finds them, in one linear pass: comments
+(``<!-->`` is a whole one, ``--!>`` also closes), bogus comments (``<!x>``, ``<?x>``), raw text
+(script with its escapes, style, title, textarea...) are stepped over whole, and a quoted value may
+hold ``>`` only after ``=``. Any disagreement with the parser would let a bomb hide inside what the
+scan takes for text, so the tests check the scan against libxml2 itself on random markup.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+log = logging.getLogger(__name__)
+
+MAX_ATTRIBUTES = 200
+_LONG_TAG = 2 * MAX_ATTRIBUTES  # a shorter tag cannot hold more: each attribute takes two characters
+_WS = r"[ \t\n\f\r]"  # HTML whitespace; \s would also match characters HTML reads as text
+_END = rf"(?={_WS}|/|>|\Z)"  # what may follow a tag name
+# A start tag's attributes, as HTML5 reads them: a name (which may begin with "="), then maybe
+# "=" and a value; a quoted value may hold ">", and one that never closes runs to the end.
+_ATTRIBUTE_SOURCE = (
+    rf"""[^ \t\n\f\r/>][^ \t\n\f\r/>=]*+(?:{_WS}*+={_WS}*+(?:"[^"]*+"?+|'[^']*+'?+|[^ \t\n\f\r>]*+))?+"""
+)
+_BODY = rf"(?:[ \t\n\f\r]++|/(?!>)|{_ATTRIBUTE_SOURCE})*+"  # stops before "/>", ">" or the end
+_ATTRS = rf"{_BODY}/?>?"
+_OPEN = rf"{_BODY}(?!/>)>?"  # libxml2 reads no raw text after a self-closed "<script/>"
+# Script text (HTML5 "script data"): "<!--" escapes it, and inside an escaped part "<script"
+# double-escapes it, where "</script>" does not end the element; "-->" ends either.
+_SCRIPT_END = rf"</script{_END}"
+# A double-escaped part: it stops at "-->", at "</script" or at the end.
+_DOUBLE = rf"<script{_END}.?(?:[^<-]++|-(?!->)|<(?!/script{_END}))*+"
+# Every part either matches or is consumed to the end of the text: a double-escaped part that is
+# never closed is read once, not once per "<script" before it.
+_ESCAPED = (
+    rf"<!--(?:-*+>|(?:[^<-]++|-(?!->)|<(?!/?script{_END})|{_DOUBLE}(?={_SCRIPT_END}){_SCRIPT_END}.?)*+"
+    rf"(?:-->|{_DOUBLE}(?:-->|\Z))?+)"
+)
+_SCRIPT = rf"(?:[^<]++|{_ESCAPED}|<(?!/script{_END}|!--))*+"
+_TOKEN = re.compile(
+    r"<!--(?:-?>|(?:[^-]++|-(?!-!?>))*+(?:--!?>)?+)"  # a comment; <!--> is a whole one
+    r"|<[!?][^>]*+>?"  # <!DOCTYPE ...>, <?...>, <![CDATA[...: up to the first ">"
+    rf"|</[a-z][^ \t\n\f\r/>]*+{_ATTRS}|</>|</[^a-z>][^>]*+>?"  # end tags; "</ x>" reads like "<!"
+    rf"|(?P<script><script{_END}{_OPEN}){_SCRIPT}"
+    rf"|(?P<raw><(?P<rawname>style|xmp|iframe|noembed|noframes|title|textarea){_END}{_OPEN})"
+    rf"(?:[^<]++|<(?!/(?P=rawname){_END}))*+"
+    rf"|(?P<plain><plaintext{_END}{_OPEN})(?s:.*)"
+    rf"|(?P<tag><(?P<name>[a-z][^ \t\n\f\r/>]*+){_ATTRS})",
+    re.I | re.S,
+)
+_ATTRIBUTE = re.compile(_ATTRIBUTE_SOURCE)
+
+
+def attribute_count(tag: str) -> int:
+    """How many attributes a start tag holds, read the way :data:`_TOKEN` reads them."""
+    name_end = re.search(r"[ \t\n\f\r/>]", tag)
+    return len(_ATTRIBUTE.findall(tag, name_end.start() if name_end else len(tag)))
+
+
+def bound_attributes(html: str) -> str:
+    """``html`` with every tag of more than :data:`MAX_ATTRIBUTES` attributes cut to its bare name."""
+    if len(html) < _LONG_TAG:
+        return html
+    parts: list[str] = []
+    kept = 0
+    for match in _TOKEN.finditer(html):
+        which = match.lastgroup  # "tag", "script", "raw" or "plain": the start tag's span
+        if which is None:
+            continue
+        start, end = match.span(which)
+        if end - start < _LONG_TAG or attribute_count(html[start:end]) <= MAX_ATTRIBUTES:
+            continue
+        parts.append(html[kept:start])
+        parts.append(html[start : start + 1 + len(_tag_name(html, start))] + ">")
+        kept = end
+    if not parts:
+        return html
+    cut = len(parts) // 2
+    log.warning("dropped the attributes of %d tags with more than %d attributes", cut, MAX_ATTRIBUTES)
+    parts.append(html[kept:])
+    return "".join(parts)
+
+
+def _tag_name(html: str, start: int) -> str:
+    match = _NAME.match(html, start + 1)
+    return match.group(0) if match else ""
+
+
+_NAME = re.compile(r"[^ \t\n\f\r/>]*+")
