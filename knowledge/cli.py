@@ -11,12 +11,15 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from knowledge.config import Settings, load_settings
 from knowledge.errors import ConfigurationError, InvalidInput, NewsdeskError
+from knowledge.ingest.limits import shown, url_problem
 from knowledge.models import Answer, IngestResult, SearchOptions
 from knowledge.poller import PollProgress
 from knowledge.service import Knowledge
@@ -37,7 +40,27 @@ def _parse_iso(value: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date or time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)  # the archive compares in UTC: 0001-01-01T00:00+23:59 is before year 1
+    except OverflowError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is outside the dates that can be compared (years 1 to 9999 in UTC)"
+        ) from None
+    return parsed
+
+
+def _http_url(value: str) -> str:
+    """``--url``: the canonical link of a local file must be an absolute http(s) URL."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{shown(value, 80)!r} is not an absolute http:// or https:// link")
+    if problem := url_problem(value.strip()):
+        raise argparse.ArgumentTypeError(problem)
+    return value.strip()
 
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -59,44 +82,79 @@ def _print_ingest(result: IngestResult, *, as_json: bool) -> None:
         print(f"{result.status:<10} {result.source} ({result.articles} articles, {result.passages} passages)")
 
 
-def _read_questions(path: Path) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _Question:
+    """One line of a questions file: the question, or why the line could not be read."""
+
+    line: int
+    question: str | None = None
+    error: str | None = None
+
+
+def _question_of(number: int, raw: bytes) -> _Question | None:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        stripped = raw.decode("utf-8").strip()
+    except UnicodeDecodeError as error:
+        return _Question(number, error=f"not valid UTF-8 text (byte {error.start + 1} of the line)")
+    if not stripped:
+        return None
+    if not stripped.startswith("{"):
+        return _Question(number, stripped)
+    try:
+        record = json.loads(stripped)
+    except json.JSONDecodeError as error:
+        return _Question(number, error=f"not valid JSON ({error.msg} at column {error.colno})")
+    except RecursionError:
+        return _Question(number, error="not valid JSON (nested too deeply)")
+    if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+        return _Question(number, error='a JSON line needs a "question" string')
+    return _Question(number, record["question"])
+
+
+def _read_questions(path: Path) -> list[_Question]:
+    """Every non-blank line of FILE: a question, or the reason it cannot be asked (one bad line
+    never costs the others)."""
+    try:
+        data = path.read_bytes()
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read the questions file ({error.strerror or error}).") from None
-    questions = []
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped.startswith("{"):
-            try:
-                record = json.loads(stripped)
-            except json.JSONDecodeError:
-                raise InvalidInput(f"{path}:{number}: not valid JSON.") from None
-            if not isinstance(record, dict) or not isinstance(record.get("question"), str):
-                raise InvalidInput(f'{path}:{number}: a JSON line needs a "question" string.')
-            questions.append(record["question"])
-        else:
-            questions.append(stripped)
-    return questions
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    return [q for number, raw in enumerate(lines, 1) if (q := _question_of(number, raw)) is not None]
+
+
+def _print_unreadable(question: _Question, *, as_json: bool) -> None:
+    if as_json:
+        _emit({"line": question.line, "error": question.error})
+    else:
+        print(f"line {question.line}: {question.error}")
 
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if (args.question is None) == (args.questions is None):
         raise InvalidInput("Give either a QUESTION or --questions FILE.")
-    questions = [args.question] if args.question is not None else _read_questions(Path(args.questions))
+    if args.question is not None:
+        try:
+            args.question.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes on the command line
+            raise InvalidInput("The question is not valid UTF-8 text.") from None
+        questions = [_Question(0, args.question)]
+    else:
+        questions = _read_questions(Path(args.questions))
     status = 0
     async with await Knowledge.open(settings) as kb:
-        for question in questions:
+        for item in questions:
+            if item.question is None:
+                status = 1
+                _print_unreadable(item, as_json=args.json)
+                continue
             try:
-                answer = await kb.ask(question, guild=args.guild)
+                answer = await kb.ask(item.question, guild=args.guild)
             except InvalidInput as error:
                 if args.questions is None:
                     raise
                 status = 1
-                answer = Answer(question, None, None, None, None, None, None, 0.0, True)
-                log.warning("%s", error)
+                _print_unreadable(replace(item, error=str(error)), as_json=args.json)
+                continue
             _print_answer(answer, as_json=args.json)
     return status
 
@@ -227,7 +285,7 @@ def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentPa
     ingest.add_argument(
         "sources", nargs="+", metavar="SOURCE", help="URL, .html/.txt/.xml/.json file, or directory"
     )
-    ingest.add_argument("--url", help="canonical link of a local file")
+    ingest.add_argument("--url", type=_http_url, help="canonical link of a local file (http or https)")
     ingest.add_argument("--guild", type=int, help="Discord server the articles belong to (default: all)")
     ingest.add_argument("--json", action="store_true", help="one JSON object per source")
     ingest.set_defaults(handler=cmd_ingest)
