@@ -29,6 +29,7 @@ from knowledge.errors import BlockedURL, InvalidInput, NewsdeskError, SourceErro
 from knowledge.ingest.extract import decode_html, extract_html, extract_text
 from knowledge.ingest.feeds import Feed, FeedEntry, entry_article, parse_feed
 from knowledge.ingest.fetch import Fetcher, FetchResult, RetryLater
+from knowledge.ingest.limits import url_problem
 from knowledge.ingest.urls import canonical_url, same_site
 from knowledge.metrics import record_polls
 from knowledge.models import Article, IngestResult, Source, SourceKind
@@ -144,6 +145,7 @@ class Poller:
         concurrency: int = 4,
         worker: str | None = None,
         lease: timedelta = timedelta(minutes=2),
+        poll_budget: timedelta = timedelta(seconds=60),
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -158,6 +160,9 @@ class Poller:
         self.concurrency = concurrency
         self.worker = worker or worker_name()
         self.lease = lease
+        # One source's whole poll (every entry page) shares this budget, not just each URL: once
+        # it is spent, the remaining entries are stored from the feed's own text.
+        self.poll_budget = poll_budget
         # Entry URLs already stored, per guild: saves re-fetching pages within one process even
         # when the store cannot answer ``known_urls`` (a cache; the database stays the truth).
         self._seen: OrderedDict[tuple[int | None, str], None] = OrderedDict()
@@ -188,6 +193,8 @@ class Poller:
         an admin resumes it once its site is fixed: it is polled at once with a clean slate.
         """
         url = canonical_url(url)
+        if (problem := url_problem(url, what="source")) is not None:
+            raise InvalidInput(problem)
         existing = await self.store.find_source(url, guild=guild)
         if existing is not None and existing.state == "paused":
             await self.store.update_source(
@@ -328,7 +335,10 @@ class Poller:
         backfill: bool,
         since: datetime | None = None,
     ) -> IngestResult:
-        """Ingest the feed's new entries, and known ones the feed says were updated after ``since``."""
+        """Ingest the feed's new entries, and known ones the feed says were updated after ``since``.
+
+        At most ``max_entries`` entries are read per poll, and their pages share ``poll_budget``.
+        """
         entries: dict[str, FeedEntry] = {}
         for entry in feed.entries:
             if entry.url is None:
@@ -336,16 +346,36 @@ class Poller:
                 continue
             entries.setdefault(canonical_url(entry.url), entry)
         chosen = list(entries.items())[: self.max_entries]
+        if len(entries) > len(chosen):
+            log.info("%s: reading the first %d of %d entries", source_url, len(chosen), len(entries))
         known = await self._known([url for url, _ in chosen], guild)
         new = [(url, entry) for url, entry in chosen if url not in known or _updated_since(entry, since)]
         log.info("%s: %d entries, %d new or updated", source_url, len(entries), len(new))
+        deadline = asyncio.get_running_loop().time() + self.poll_budget.total_seconds()
         results = await asyncio.gather(
             *(
-                self._ingest_entry(url, entry, feed, source_url, source_id, guild, backfill)
+                self._ingest_entry(url, entry, feed, source_url, source_id, guild, backfill, deadline)
                 for url, entry in new
             )
         )
         return IngestResult.combine(source_url, results)
+
+    async def _entry_page(self, url: str, deadline: float) -> Article | None:
+        """The entry's own page as an Article, or None (fetch failed, not a page, budget spent)."""
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            log.info("using the feed's own text for %s: the poll's time budget is spent", url)
+            return None
+        try:
+            async with asyncio.timeout(remaining):
+                page = await self.fetcher.fetch(url)
+                if page.kind in ("html", "text"):
+                    return await asyncio.to_thread(self.extract, page)
+        except NewsdeskError as exc:
+            log.info("using the feed's own text for %s: %s", url, exc)
+        except TimeoutError:
+            log.info("using the feed's own text for %s: the poll's time budget ran out", url)
+        return None
 
     async def _ingest_entry(
         self,
@@ -356,14 +386,9 @@ class Poller:
         source_id: int | None,
         guild: int | None,
         backfill: bool,
+        deadline: float,
     ) -> IngestResult:
-        article = None
-        try:
-            page = await self.fetcher.fetch(url)
-            if page.kind in ("html", "text"):
-                article = await asyncio.to_thread(self.extract, page)
-        except NewsdeskError as exc:
-            log.info("using the feed's own text for %s: %s", url, exc)
+        article = await self._entry_page(url, deadline)
         if article is None:
             article = entry_article(replace(entry, url=url), feed=feed)
         if article is None:
