@@ -18,11 +18,12 @@ from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
+from trafilatura.utils import load_html
 
 from knowledge.errors import ExtractionError
 from knowledge.ingest.boilerplate import Block, filter_blocks, is_boilerplate
-from knowledge.ingest.limits import MAX_CANDIDATES
-from knowledge.ingest.markup import bound_attributes
+from knowledge.ingest.limits import MAX_ARTICLE_CHARS, MAX_CANDIDATES, MAX_TITLE_CHARS, shorten, url_problem
+from knowledge.ingest.markup import bound_attributes, bound_tree
 from knowledge.ingest.text import (
     check_text,
     clean_paragraph,
@@ -64,6 +65,7 @@ _ATTR = re.compile(r"""(?<![\w:-])([A-Za-z][\w:-]*+)\s*+=\s*+(?:"([^"]*+)"?+|'([
 _ANCHOR_OPEN = re.compile(r"<a\b", re.I)
 _ANCHOR_BODY = re.compile(r"([^<]{0,400}(?:<(?!/?a\b)[^<]{0,400}){0,20})</a\s*>", re.I)
 _NOT_WORD_RUN = re.compile(r"\W*")
+_MAX_ANCHORS = 2_000  # distinct multi-word link texts compared with a page's text
 _SENTENCE_END = frozenset('.!?”"')
 
 
@@ -161,8 +163,13 @@ def _canonical(html: str) -> str | None:
         if "canonical" in attrs.get("rel", "").lower().split():
             href = strip_tags(attrs.get("href", "")).strip()
             if href.startswith(("http://", "https://")):
-                return href
+                return _storable(href)
     return None
+
+
+def _storable(link: str | None) -> str | None:
+    """A page's claim to a canonical link, unless it is too long to store (then it is ignored)."""
+    return link if link and url_problem(link) is None else None
 
 
 def _mostly_links(html: str, paragraphs: list[str]) -> bool:
@@ -171,11 +178,16 @@ def _mostly_links(html: str, paragraphs: list[str]) -> bool:
     trafilatura's fallback extractors flatten a list of headlines into one "paragraph" without
     link markup, so this is checked against the anchors of the original page.
     """
-    text = paragraph_key(" ".join(paragraphs))
+    text = paragraph_key(" ".join(paragraphs))[:MAX_ARTICLE_CHARS]
     if not text:
         return True
-    anchors = {paragraph_key(a) for a in _anchor_texts(html)}
-    found = [len(a) for a in anchors if a.count(" ") >= 3 and a in text]
+    anchors: set[str] = set()
+    for anchor in _anchor_texts(html):  # each is searched in the text: at most _MAX_ANCHORS
+        if (key := paragraph_key(anchor)).count(" ") >= 3:
+            anchors.add(key)
+            if len(anchors) >= _MAX_ANCHORS:
+                break
+    found = [len(a) for a in anchors if a in text]
     return len(found) >= 4 and sum(found) >= 0.5 * len(text)  # many links, not one wrapped story
 
 
@@ -245,8 +257,12 @@ def _standfirst(description: str | None, title: str, html: str, paragraphs: list
 
 def _run_trafilatura(html: str, url: str | None) -> trafilatura.settings.Document | None:
     try:
+        tree = load_html(html)  # parsed the way trafilatura parses, then bounded
+        if tree is None:
+            return None
+        bound_tree(tree)
         document = trafilatura.bare_extraction(
-            html,
+            tree,
             url=url,
             include_comments=False,
             include_tables=True,
@@ -289,8 +305,8 @@ def extract_html(
     paragraphs = dedupe_paragraphs(paragraphs)
     if sum(word_count(p) for p in paragraphs) < MIN_ARTICLE_WORDS or _mostly_links(text, paragraphs):
         raise ExtractionError("The page holds no article text (it may be a login page, a list or empty).")
-    canonical = url or _canonical(text) or document.url or ""
-    title = title or _fallback_title(paragraphs)
+    canonical = url or _canonical(text) or _storable(document.url) or ""
+    title = shorten(title, MAX_TITLE_CHARS) or _fallback_title(paragraphs)
     return Article(
         url=canonical,
         title=title,
@@ -336,7 +352,7 @@ def extract_text(text: str, *, url: str | None = None, title: str | None = None)
         raise ExtractionError("The text holds no article: it is empty or too short to quote from.")
     return Article(
         url=url or "",
-        title=normalize_space(title or "") or _fallback_title(paragraphs),
+        title=shorten(normalize_space(title or ""), MAX_TITLE_CHARS) or _fallback_title(paragraphs),
         paragraphs=tuple(paragraphs),
         site=_site(url, None),
     )
