@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from knowledge.errors import ExtractionError, FeedError
-from knowledge.ingest.feedxml import safe_feed_xml
+from knowledge.ingest.feedxml import MAX_ENTRIES, safe_feed_xml
 from knowledge.ingest.fragments import html_paragraphs
 from knowledge.ingest.limits import MAX_TITLE_CHARS, shorten
 from knowledge.ingest.text import clean_paragraph, decode_xml
@@ -208,7 +208,10 @@ def _json_feed(data: bytes, url: str | None) -> Feed:
     base = _absolute(doc.get("home_page_url"), url) or url
     entries = []
     items = doc.get("items")
-    for item in items if isinstance(items, list) else []:
+    items = items if isinstance(items, list) else []
+    if len(items) > MAX_ENTRIES:
+        log.warning("reading the first %d of the JSON Feed's %d items", MAX_ENTRIES, len(items))
+    for item in items[:MAX_ENTRIES]:
         if not isinstance(item, dict):
             continue
         published, date_only = parse_date(_str(item.get("date_published")) or _str(item.get("date_modified")))
@@ -228,8 +231,8 @@ def _json_feed(data: bytes, url: str | None) -> Feed:
                 date_only=date_only,
             )
         )
-    title = _str(doc.get("title"))
-    return Feed("jsonfeed", version, shorten(title, MAX_TITLE_CHARS) if title else None, base, tuple(entries))
+    title = shorten(clean_paragraph(_str(doc.get("title")) or ""), MAX_TITLE_CHARS)
+    return Feed("jsonfeed", version, title or None, base, tuple(entries))
 
 
 def _str(value: Any) -> str | None:
@@ -264,7 +267,7 @@ def entry_article(entry: FeedEntry, *, feed: Feed | None = None) -> Article | No
     if not paragraphs:
         return None
     host = urlsplit(entry.url).hostname or ""
-    title = entry.title or paragraphs[0][:120]
+    title = shorten(entry.title, MAX_TITLE_CHARS) or shorten(paragraphs[0], 120)
     return Article(
         url=entry.url,
         title=title,

@@ -34,6 +34,12 @@ _ENTRY_NAMES = frozenset({"item", "entry"})
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
+_ENTITIES_REFUSED = (
+    "refused: the feed declares XML entities (<!ENTITY ...>), which can expand to gigabytes; "
+    "real feeds never need them"
+)
+
+
 def _outside_cdata(text: str) -> list[tuple[str, bool]]:
     """``text`` cut into (piece, is_markup) pairs: CDATA sections are not markup."""
     pieces: list[tuple[str, bool]] = []
@@ -108,10 +114,7 @@ def safe_feed_xml(text: str) -> tuple[bytes, str | None]:
     Raises FeedError for a document declaring entities, or one in which no element can be read.
     """
     if declares_entities(text):
-        raise FeedError(
-            "refused: the feed declares XML entities (<!ENTITY ...>), which can expand to gigabytes; "
-            "real feeds never need them"
-        )
+        raise FeedError(_ENTITIES_REFUSED)
     parser = etree.XMLParser(
         encoding="utf-8",
         recover=True,
@@ -128,6 +131,9 @@ def safe_feed_xml(text: str) -> tuple[bytes, str | None]:
     if root is None:
         reason = f" ({problem})" if problem else ""
         raise FeedError(f"not a feed: the document is not XML with an RSS or Atom feed in it{reason}")
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):  # the parser's own view, however hidden
+        raise FeedError(_ENTITIES_REFUSED)
     if dropped := _prune(root):
         log.warning("dropped %d elements past the feed limits", dropped)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True), problem

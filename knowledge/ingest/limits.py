@@ -10,6 +10,7 @@ its longest article 424 paragraphs: real news is far inside every limit.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 
 from knowledge.models import Article
@@ -27,6 +28,18 @@ MAX_CANDIDATES = 2 * MAX_PARAGRAPHS  # paragraphs an extractor judges per docume
 MAX_ARTICLE_CHARS = 400_000
 ELLIPSIS = "…"
 _SCHEMES = frozenset({"http", "https", "file"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` without NUL characters (PostgreSQL text cannot hold them) and with each lone
+    surrogate (valid JSON, not valid UTF-8) replaced by U+FFFD."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii() and _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def shorten(text: str, limit: int) -> str:
@@ -42,7 +55,8 @@ def shorten(text: str, limit: int) -> str:
 
 def shown(text: str, limit: int = 120) -> str:
     """A possibly huge user-supplied string (a URL) short enough to quote in a one-line message."""
-    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+    text = text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+    return _UNPRINTABLE.sub("\ufffd", text)
 
 
 def url_problem(url: str, *, what: str = "link") -> str | None:
@@ -58,13 +72,17 @@ def url_problem(url: str, *, what: str = "link") -> str | None:
     scheme, colon, _ = url.partition(":")
     if not colon or scheme.lower() not in _SCHEMES:
         return f"The {what} {shown(url, 80)!r} is not an http:// or https:// link."
+    if _UNPRINTABLE.search(url):
+        return f"The {what} {shown(url, 80)!r} holds control characters or broken Unicode."
     return None
 
 
 def bounded(article: Article) -> Article:
     """The article cut to the storage limits; each cut is logged once with what was dropped."""
     cuts: list[str] = []
-    paragraphs = article.paragraphs
+    paragraphs = tuple(storable_text(p) for p in article.paragraphs)
+    if paragraphs != article.paragraphs:
+        cuts.append("NUL characters or lone surrogates removed")
     if len(paragraphs) > MAX_PARAGRAPHS:
         cuts.append(f"{len(paragraphs) - MAX_PARAGRAPHS:,} paragraphs past {MAX_PARAGRAPHS:,}")
         paragraphs = paragraphs[:MAX_PARAGRAPHS]
@@ -79,15 +97,17 @@ def bounded(article: Article) -> Article:
             cuts.append(f"{len(paragraphs) - count:,} paragraphs past {MAX_ARTICLE_CHARS:,} characters")
             paragraphs = paragraphs[:count]
             break
-    title = article.title
+    title = storable_text(article.title)
     if len(title) > MAX_TITLE_CHARS:
         cuts.append(f"the title shortened from {len(title):,} characters")
         title = shorten(title, MAX_TITLE_CHARS)
-    site = article.site
+    site = storable_text(article.site) if article.site is not None else None
     if site is not None and len(site) > MAX_SITE_CHARS:
         cuts.append("an over-long site name dropped")
         site = None
-    if not cuts:
+    source = storable_text(article.source) if article.source is not None else None
+    if not cuts and title == article.title and site == article.site and source == article.source:
         return article
-    log.warning("%s: cut to the storage limits (%s)", shown(article.url), "; ".join(cuts))
-    return replace(article, title=title, paragraphs=paragraphs, site=site)
+    if cuts:
+        log.warning("%s: cut to the storage limits (%s)", shown(article.url), "; ".join(cuts))
+    return replace(article, title=title, paragraphs=paragraphs, site=site, source=source)

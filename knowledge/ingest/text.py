@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from charset_normalizer import from_bytes
 
 from knowledge.errors import ExtractionError
+from knowledge.ingest.limits import storable_text
 
 log = logging.getLogger(__name__)
 
@@ -198,9 +199,10 @@ def _without_tags(text: str) -> str:
 
 
 def clean_paragraph(text: str) -> str:
-    """A paragraph as stored: no tags, no entities, single spaces, no zero-width characters."""
+    """A paragraph as stored: no tags, no entities, single spaces, no zero-width characters,
+    no NUL characters or lone surrogates (a database cannot store them)."""
     text = strip_tags(text).replace("\u200b", "").replace("\ufeff", "").replace("\u00ad", "")
-    return normalize_space(text)
+    return normalize_space(storable_text(text))
 
 
 def fold_confusables(text: str) -> str:

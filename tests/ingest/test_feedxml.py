@@ -32,6 +32,15 @@ def test_entity_declarations_are_refused(prolog: str) -> None:
         parse_feed(text.encode())
 
 
+def test_entities_hidden_from_the_text_check_are_still_refused() -> None:
+    """A CDATA opener inside a comment would hide the declaration from a text search; lxml sees it."""
+    prolog = '<!-- <![CDATA[ --><!DOCTYPE rss [<!ENTITY e "x">]><!-- ]]> -->'
+    text = rss(ITEM.format(title="&e;", link="https://x.test/a", text="&e;"), prolog)
+    assert not declares_entities(text)
+    with pytest.raises(FeedError, match="declares XML entities"):
+        parse_feed(text.encode())
+
+
 def test_entity_text_inside_cdata_or_escaped_is_just_text() -> None:
     text = rss(
         ITEM.format(
