@@ -82,6 +82,14 @@ def _print_ingest(result: IngestResult, *, as_json: bool) -> None:
         print(f"{result.status:<10} {result.source} ({result.articles} articles, {result.passages} passages)")
 
 
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Question:
     """One line of a questions file: the question, or why the line could not be read."""
@@ -112,12 +120,21 @@ def _question_of(number: int, raw: bytes) -> _Question | None:
 
 
 def _read_questions(path: Path) -> list[_Question]:
-    """Every non-blank line of FILE: a question, or the reason it cannot be asked (one bad line
-    never costs the others)."""
+    """Every non-blank line of FILE, as a question or the reason it cannot be asked.
+
+    Lines are judged one by one, so one bad line never costs the others.
+    """
     try:
         data = path.read_bytes()
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read the questions file ({error.strerror or error}).") from None
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):  # a whole file in UTF-16 or UTF-32 (Windows editors)
+            try:
+                data = data.decode(codec).encode("utf-8")
+            except UnicodeError:
+                raise InvalidInput(f"{path}: the questions file is not valid {codec.upper()} text.") from None
+            break
     lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
     return [q for number, raw in enumerate(lines, 1) if (q := _question_of(number, raw)) is not None]
 

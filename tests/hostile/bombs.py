@@ -195,6 +195,63 @@ def punctuation_line(base: str = BASE) -> Bomb:
     )
 
 
+def many_inline_elements(base: str = BASE) -> Bomb:
+    """300,000 inline elements in one paragraph (the extractor's work grows with their square)."""
+    return Bomb("300,000 inline elements (html)", ".html", _page(f"<p>{'<span>w</span> ' * 300_000}</p>"))
+
+
+def many_links(base: str = BASE) -> Bomb:
+    """A 6 MB page of 150,000 distinct links: an index, refused, within bounded time and memory."""
+    links = "".join(f'<a href="/x{i}">story number {i} of many</a> ' for i in range(150_000))
+    return Bomb("150,000 links (html)", ".html", _page(links), "no article text")
+
+
+def huge_html_paragraph(base: str = BASE) -> Bomb:
+    """One 9 MB paragraph in a page."""
+    return Bomb("9 MB paragraph (html)", ".html", _page(f"<p>{(STORY + ' ') * 50_000}</p>"))
+
+
+def long_canonical(base: str = BASE) -> Bomb:
+    """A page whose canonical link is 100,000 characters: ignored, the page keeps its own link."""
+    head = f'<link rel="canonical" href="{base}/{"c" * 100_000}">'
+    return Bomb("100,000-character canonical link (html)", ".html", _page("", head))
+
+
+def many_json_items(base: str = BASE) -> Bomb:
+    """A JSON Feed with 20,000 items (only the first thousand are read)."""
+    items = [
+        {"id": str(i), "url": f"{base}/j/{i}", "content_text": f"{STORY} Item {i}."} for i in range(20_000)
+    ]
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "Many", "items": items}
+    return Bomb("20,000 JSON Feed items (json)", ".json", json.dumps(doc).encode())
+
+
+def many_categories(base: str = BASE) -> Bomb:
+    """One RSS item with 300,000 categories (feedparser's bookkeeping is quadratic in them)."""
+    categories = "".join(f"<category>c{i}</category>" for i in range(300_000))
+    item = f"<item><title>Story</title><link>{base}/story/1</link><description>{STORY}</description>"
+    item += f"{categories}</item>"
+    return Bomb("300,000 categories (rss)", ".xml", _rss(item))
+
+
+def nul_and_surrogates_json(base: str = BASE) -> Bomb:
+    """JSON Feed text holding NUL characters and lone surrogates (PostgreSQL text refuses both)."""
+    item = {
+        "id": "1",
+        "url": f"{base}/n/1",
+        "title": "Bad \ud800 title",
+        "content_text": f"{STORY}\u0000{STORY}",
+    }
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "Nul\u0000", "items": [item]}
+    return Bomb("NUL and lone surrogates (json)", ".json", json.dumps(doc).encode())
+
+
+def nul_late_in_text(base: str = BASE) -> Bomb:
+    """A text file whose NUL bytes come after the first 8 KB the binary check reads."""
+    body = (STORY + "\n\n") * 60
+    return Bomb("NUL after 8 KB (txt)", ".txt", f"{body}{STORY}\x00{STORY}\n".encode())
+
+
 ALL: tuple[Callable[[str], Bomb], ...] = (
     entity_expansion,
     billion_laughs,
@@ -216,4 +273,12 @@ ALL: tuple[Callable[[str], Bomb], ...] = (
     deep_html,
     long_entry_url,
     punctuation_line,
+    many_inline_elements,
+    many_links,
+    huge_html_paragraph,
+    long_canonical,
+    many_json_items,
+    many_categories,
+    nul_and_surrogates_json,
+    nul_late_in_text,
 )

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from knowledge.ingest import limits
-from knowledge.models import Article, IngestResult
+from knowledge.models import Answer, Article, IngestResult
 from knowledge.service import Knowledge
 from tests.hostile.bombs import STORY, Bomb
 from tests.web import serve
@@ -31,6 +31,15 @@ FERRY = Article(
     paragraphs=(STORY,),
     site="coast.example",
 )
+
+
+def cited(answer: Answer) -> set[str | None]:
+    """The links an answer offers: its own, or its near misses when it abstains.
+
+    Whether it abstains is the reader's call (a thousand new articles move its confidence);
+    that the earlier article is still found is the archive's.
+    """
+    return {answer.url, *(alternative.url for alternative in answer.alternatives)}
 
 
 def current_rss() -> int:
@@ -55,7 +64,7 @@ async def within_memory(work: Coroutine[Any, Any, T]) -> T:
 async def ingest_while_asking(kb: Knowledge, source: str) -> list[IngestResult]:
     """Ingest ``source`` while the same event loop keeps answering a question about the archive.
 
-    Every answer must come within Discord's 3 s interaction deadline and still find the article
+    Every answer must come within Discord's 3 s interaction deadline and still cite the article
     stored before the bomb; memory and time are guarded as in :func:`within_memory`.
     """
     assert not (await kb.ask(QUESTION)).abstained  # warm: the index holds the earlier article
@@ -68,7 +77,7 @@ async def ingest_while_asking(kb: Knowledge, source: str) -> list[IngestResult]:
             started = loop.time()
             answer = await kb.ask(QUESTION)
             latencies.append(loop.time() - started)
-            assert not answer.abstained and answer.url == FERRY.url
+            assert FERRY.url in cited(answer)
             await asyncio.sleep(0.02)
 
     asker = asyncio.create_task(ask_repeatedly())
@@ -112,8 +121,9 @@ async def assert_archive_bounded_and_kept(kb: Knowledge) -> None:
         if article.url == FERRY.url:
             assert article.paragraphs == FERRY.paragraphs
     assert FERRY.url in urls
-    answer = await kb.ask(QUESTION)
-    assert not answer.abstained and answer.url == FERRY.url
+    assert FERRY.url in cited(await kb.ask(QUESTION))
+    [best, *_] = await kb.search(QUESTION)
+    assert best.passage.url == FERRY.url
 
 
 @dataclass

@@ -125,3 +125,13 @@ def test_over_long_source_url_is_one_line(capsys: pytest.CaptureFixture[str]) ->
     assert "characters long" in err and len(err) < 300
     code, listed, _ = run(capsys, "sources", "list", "--json")
     assert code == 0 and listed == []  # nothing was stored
+
+
+def test_utf16_questions_file_is_read(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    run(capsys, "ingest", str(SEED), "--url", SEED_URL)
+    questions = tmp_path / "q.txt"
+    text = "who is the COO of blackberry\r\nwhen was the shutdown deadline?\r\n"
+    questions.write_bytes(text.encode("utf-16"))
+    code, answers, _ = run(capsys, "ask", "--questions", str(questions), "--json")
+    assert code == 0
+    assert [a["answer"] for a in answers] == ["Marty Beard", "Dec. 30"]
