@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from charset_normalizer import from_bytes
 
 from knowledge.errors import ExtractionError
-from knowledge.ingest.limits import storable_text
+from knowledge.ingest.limits import storable_text, stream_safe
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ def paragraph_key(text: str) -> str:
 
     The store keys passages by it to recognise a site's recurring lines (``passage_key``).
     """
-    text = unicodedata.normalize("NFKC", strip_tags(text)).casefold()
+    text = unicodedata.normalize("NFKC", stream_safe(strip_tags(text))).casefold()
     if any(ch.isascii() and ch.isalpha() for ch in text):
         text = fold_confusables(text)
     return _NOT_WORD.sub(" ", text).strip()

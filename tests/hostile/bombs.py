@@ -252,6 +252,12 @@ def nul_late_in_text(base: str = BASE) -> Bomb:
     return Bomb("NUL after 8 KB (txt)", ".txt", f"{body}{STORY}\x00{STORY}\n".encode())
 
 
+def combining_marks(base: str = BASE) -> Bomb:
+    """One letter carrying 600,000 combining marks (Unicode normalisation sorts each run: n²)."""
+    marks = "\u0316\u0301" * 300_000
+    return Bomb("600,000 combining marks (txt)", ".txt", f"{STORY}\n\nZ{marks}algo\n".encode())
+
+
 ALL: tuple[Callable[[str], Bomb], ...] = (
     entity_expansion,
     billion_laughs,
@@ -281,4 +287,5 @@ ALL: tuple[Callable[[str], Bomb], ...] = (
     many_categories,
     nul_and_surrogates_json,
     nul_late_in_text,
+    combining_marks,
 )

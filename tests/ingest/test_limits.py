@@ -64,3 +64,22 @@ def test_url_problem(url: str, words: str) -> None:
 @pytest.mark.parametrize("url", ["https://a.example/x", "http://a.example/", "file:///tmp/a.txt"])
 def test_storable_urls(url: str) -> None:
     assert url_problem(url) is None
+
+
+def test_runs_of_combining_marks_are_cut_to_thirty() -> None:
+    zalgo = "Z" + "\u0316\u0301" * 50_000 + "algo"
+    safe = limits.stream_safe(zalgo)
+    assert safe == "Z" + ("\u0316\u0301" * 15) + "algo"
+    assert limits.stream_safe("naïve cafe\u0301 Ångström") == "naïve cafe\u0301 Ångström"
+
+
+def test_every_combining_mark_is_below_the_scanned_range() -> None:
+    import sys
+    import unicodedata
+
+    assert all(not unicodedata.combining(chr(c)) for c in range(0x20000, sys.maxunicode + 1))
+
+
+@pytest.mark.parametrize(("text", "expected"), [("a\x00b", "ab"), ("bad \ud800 half", "bad \ufffd half")])
+def test_storable_text(text: str, expected: str) -> None:
+    assert limits.storable_text(text) == expected
