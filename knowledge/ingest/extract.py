@@ -23,7 +23,7 @@ from trafilatura.utils import load_html
 from knowledge.errors import ExtractionError
 from knowledge.ingest.boilerplate import Block, filter_blocks, is_boilerplate
 from knowledge.ingest.limits import MAX_ARTICLE_CHARS, MAX_CANDIDATES, MAX_TITLE_CHARS, shorten, url_problem
-from knowledge.ingest.markup import bound_attributes, bound_tree
+from knowledge.ingest.markup import bound_markup, bound_tree
 from knowledge.ingest.text import (
     check_text,
     clean_paragraph,
@@ -293,7 +293,7 @@ def extract_html(
     check_text(text)
     if not text.strip():
         raise ExtractionError("The page is empty: there is no article text in it.")
-    text = bound_attributes(text)
+    text = bound_markup(text)
     document = _run_trafilatura(text, url)
     if document is None or document.body is None:
         raise ExtractionError("The page holds no article text (it may be a login page, a list or empty).")

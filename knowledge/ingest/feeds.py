@@ -189,7 +189,9 @@ def _xml_feed(data: bytes, url: str | None, charset: str | None) -> Feed:
             )
         )
     if problem:
-        log.warning("recovered %d entries from a broken feed %s: %s", len(entries), url or "", problem)
+        log.warning(
+            "recovered %d entries from a broken feed%s: %s", len(entries), f" {url}" if url else "", problem
+        )
     kind: FeedKind = "atom" if version.startswith("atom") else "rss"
     title = shorten(clean_paragraph(str(meta["title"])), MAX_TITLE_CHARS) if meta.get("title") else None
     return Feed(kind, version, title or None, base, tuple(entries), problem)

@@ -31,6 +31,9 @@ _BARE_AMPERSAND = re.compile(r"&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,8};|#[xX]
 _NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
 _XML_NAMES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _ENTRY_NAMES = frozenset({"item", "entry"})
+MAX_TAGS = 100_000  # start tags read from one feed (1,000 entries of 30 elements is 30,000)
+# Markup a start tag cannot hide in, stepped over whole (to the end when unclosed), then any tag.
+_XML_TOKEN = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[?!].*?(?:>|\Z)|<(?=[^\s/<>])", re.S)
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
@@ -108,6 +111,18 @@ def _prune(root: etree._Element) -> int:
     return dropped
 
 
+def _first_tags(text: str) -> str:
+    """``text`` cut before its start tag number :data:`MAX_TAGS` (a parsed element costs lxml
+    hundreds of bytes: a 10 MB feed of empty elements would take gigabytes)."""
+    if text.count("<") <= MAX_TAGS:
+        return text
+    for count, match in enumerate(_XML_TOKEN.finditer(text)):
+        if count >= MAX_TAGS:
+            log.warning("only the first %d tags of this feed are read", MAX_TAGS)
+            return text[: match.start()]
+    return text
+
+
 def safe_feed_xml(text: str) -> tuple[bytes, str | None]:
     """``text`` as UTF-8 XML that feedparser can read safely, and what was wrong with it (or None).
 
@@ -125,7 +140,7 @@ def safe_feed_xml(text: str) -> tuple[bytes, str | None]:
         remove_pis=True,
         huge_tree=False,
     )
-    root = etree.fromstring(_repair_references(text).encode("utf-8", "replace"), parser)
+    root = etree.fromstring(_repair_references(_first_tags(text)).encode("utf-8", "replace"), parser)
     errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
     problem = f"line {errors[0].line}: {errors[0].message.strip()}" if errors else None
     if root is None:

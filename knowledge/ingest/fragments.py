@@ -15,7 +15,7 @@ import re
 
 from lxml import etree
 
-from knowledge.ingest.markup import bound_attributes
+from knowledge.ingest.markup import bound_markup
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class _Paragraphs:
 
 def _parse(fragment: str) -> etree._Element | None:
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
-    data = bound_attributes(fragment).encode("utf-8", "replace")
+    data = bound_markup(fragment).encode("utf-8", "replace")
     try:
         return etree.fromstring(b"<html><body>" + data + b"</body></html>", parser)
     except (etree.ParserError, ValueError) as exc:

@@ -24,6 +24,7 @@ MAX_ATTRIBUTES = 200
 # trafilatura's work grows faster than linearly with a page's elements (200,000 links: 53 s,
 # 360 MB); the largest page of the evaluation corpus has 5,647 elements.
 MAX_ELEMENTS = 20_000
+MAX_TAGS = MAX_ELEMENTS + 5_000  # start tags parsed at all (the parser adds a few elements itself)
 MAX_CHILDREN = 1_000  # per element: 20,000 inline children of one paragraph took 5.6 s (corpus: 363)
 MAX_TEXT = 2_000_000  # characters of visible text read from one page (5x what an article may store)
 _UNSEEN = frozenset({"script", "style", "noscript", "template"})  # their text is not counted
@@ -70,14 +71,24 @@ def attribute_count(tag: str) -> int:
     return len(_ATTRIBUTE.findall(tag, name_end.start() if name_end else len(tag)))
 
 
-def bound_attributes(html: str) -> str:
-    """``html`` with every tag of more than :data:`MAX_ATTRIBUTES` attributes cut to its bare name."""
+def bound_markup(html: str) -> str:
+    """``html`` with every tag of more than :data:`MAX_ATTRIBUTES` attributes cut to its bare name,
+    and the text cut before its start tag number :data:`MAX_TAGS`.
+
+    The second bound is for memory: a parsed element costs lxml hundreds of bytes, so 3 million
+    ``<p>`` in a 10 MB page took 660 MB before any later limit could apply.
+    """
     if len(html) < _LONG_TAG:
         return html
     parts: list[str] = []
-    kept = 0
-    for match in _TOKEN.finditer(html):
+    kept = cut = tags = 0
+    for tokens, match in enumerate(_TOKEN.finditer(html)):
         which = match.lastgroup  # "tag", "script", "raw" or "plain": the start tag's span
+        tags += which is not None
+        if tags > MAX_TAGS or tokens >= 3 * MAX_TAGS:  # end tags and comments are tokens too
+            log.warning("only the first %d tags of this page are read", tags - 1)
+            parts.append(html[kept : match.start()])
+            return "".join(parts)
         if which is None:
             continue
         start, end = match.span(which)
@@ -86,9 +97,9 @@ def bound_attributes(html: str) -> str:
         parts.append(html[kept:start])
         parts.append(html[start : start + 1 + len(_tag_name(html, start))] + ">")
         kept = end
-    if not parts:
+        cut += 1
+    if not cut:
         return html
-    cut = len(parts) // 2
     log.warning("dropped the attributes of %d tags with more than %d attributes", cut, MAX_ATTRIBUTES)
     parts.append(html[kept:])
     return "".join(parts)

@@ -258,6 +258,17 @@ def combining_marks(base: str = BASE) -> Bomb:
     return Bomb("600,000 combining marks (txt)", ".txt", f"{STORY}\n\nZ{marks}algo\n".encode())
 
 
+def dense_elements_html(base: str = BASE) -> Bomb:
+    """3 million empty paragraphs in a 9 MB page (a parsed element costs hundreds of bytes)."""
+    return Bomb("3,000,000 elements (html)", ".html", _page("<p>" * 3_000_000))
+
+
+def dense_elements_rss(base: str = BASE) -> Bomb:
+    """2.4 million empty elements in one feed item."""
+    item = f"<item><title>Story</title><link>{base}/story/1</link><description>{STORY}</description>"
+    return Bomb("2,400,000 elements (rss)", ".xml", _rss(item + "<x/>" * 2_400_000 + "</item>"))
+
+
 ALL: tuple[Callable[[str], Bomb], ...] = (
     entity_expansion,
     billion_laughs,
@@ -288,4 +299,6 @@ ALL: tuple[Callable[[str], Bomb], ...] = (
     nul_and_surrogates_json,
     nul_late_in_text,
     combining_marks,
+    dense_elements_html,
+    dense_elements_rss,
 )

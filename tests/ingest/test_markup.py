@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from knowledge.ingest.extract import extract_html
-from knowledge.ingest.markup import MAX_ATTRIBUTES, attribute_count, bound_attributes
+from knowledge.ingest.markup import MAX_ATTRIBUTES, attribute_count, bound_markup
 from tests.conftest import SHARED, needs_shared
 
 STORY = "The harbour ferry returned to service on Saturday after a three-month refit at the yard. " * 3
@@ -21,18 +21,18 @@ def test_attribute_count_reads_quoted_values_as_values() -> None:
 
 def test_normal_pages_are_untouched() -> None:
     page = f'<html><body><p class="lede" data-x=">">{STORY}</p>' + "<i a=1>x</i>" * 500 + "</body></html>"
-    assert bound_attributes(page) is page
+    assert bound_markup(page) is page
 
 
 def test_a_tag_with_many_attributes_keeps_only_its_name() -> None:
     attrs = " ".join(f"a{i}" for i in range(MAX_ATTRIBUTES + 1))
     page = f"<div><p {attrs}>{STORY}</p></div>"
-    assert bound_attributes(page) == f"<div><p>{STORY}</p></div>"
+    assert bound_markup(page) == f"<div><p>{STORY}</p></div>"
 
 
 def test_quoted_gt_cannot_hide_attributes() -> None:
     attrs = " ".join(f'b{i}=">"' for i in range(MAX_ATTRIBUTES * 3))
-    assert bound_attributes(f"<div {attrs}><p>x</p></div>") == "<div><p>x</p></div>"
+    assert bound_markup(f"<div {attrs}><p>x</p></div>") == "<div><p>x</p></div>"
 
 
 def test_page_with_300000_attributes_is_extracted() -> None:
@@ -72,14 +72,14 @@ def most_attributes(html: str) -> int:
     ],
 )
 def test_known_tricks(trick: str) -> None:
-    assert most_attributes(bound_attributes(trick)) <= MAX_ATTRIBUTES
+    assert most_attributes(bound_markup(trick)) <= MAX_ATTRIBUTES
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=16).map("".join))
 def test_no_tag_reaches_libxml2_with_too_many_attributes(markup: str) -> None:
     """libxml2 itself is the judge: whatever the markup, no element keeps MAX_ATTRIBUTES + 1."""
-    assert most_attributes(bound_attributes(markup)) <= MAX_ATTRIBUTES
+    assert most_attributes(bound_markup(markup)) <= MAX_ATTRIBUTES
 
 
 @needs_shared
@@ -88,4 +88,4 @@ def test_corpus_pages_are_untouched() -> None:
     assert pages
     for page in pages:
         html = page.read_text(encoding="utf-8", errors="replace")
-        assert bound_attributes(html) is html, page.name
+        assert bound_markup(html) is html, page.name
