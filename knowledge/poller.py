@@ -344,7 +344,13 @@ class Poller:
             if entry.url is None:
                 log.debug("skipping an entry without a link in %s: %r", source_url, entry.title)
                 continue
-            entries.setdefault(canonical_url(entry.url), entry)
+            url = canonical_url(entry.url)
+            if (problem := url_problem(url)) is not None:  # never storable: said once, then skipped
+                if (guild, url) not in self._seen:
+                    log.warning("skipping an entry of %s: %s", source_url, problem)
+                    self._remember(guild, url)
+                continue
+            entries.setdefault(url, entry)
         chosen = list(entries.items())[: self.max_entries]
         if len(entries) > len(chosen):
             log.info("%s: reading the first %d of %d entries", source_url, len(chosen), len(entries))

@@ -66,3 +66,33 @@ async def test_entries_per_poll_are_capped(kb: Knowledge, slow_site: tuple[str, 
     [result] = await asyncio.wait_for(kb.ingest(f"{base}/feed.xml"), 25)
     assert (result.status, result.articles) == ("added", 4)
     assert requested == ["/feed.xml"]
+
+
+async def test_an_over_long_entry_link_does_not_fail_the_source(
+    any_kb: Knowledge, slow_site: tuple[str, list[str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL refused the 100,000-character link as a DBAPIError: 'internal error', a failure."""
+    base, _ = slow_site
+    long_link = f"{base}/{'a' * 100_000}"
+    items = (
+        f"<item><title>Long</title><link>{long_link}</link><description>{PARAGRAPH}</description></item>"
+        f"<item><title>Fine</title><link>{base}/fine</link><description>{PARAGRAPH} Ok.</description></item>"
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
+
+    async def handle(_: web.Request) -> web.Response:
+        return web.Response(body=body.encode(), content_type="application/rss+xml")
+
+    app = web.Application()
+    app.router.add_get("/feed.xml", handle)
+    any_kb.poller.poll_budget = timedelta(seconds=0)
+    async with serve(app) as feed_base:
+        source, [result] = await any_kb.add_source(f"{feed_base}/feed.xml")
+        again = await any_kb.poller.poll_source(source)
+        source = await any_kb.store.get_source(source.id)
+    assert (result.status, result.articles) == ("added", 1)
+    assert again.status == "unchanged"  # the refused entry is neither a failure nor retried
+    assert (source.failures, source.state, source.last_error) == (0, "active", None)
+    assert [a.url async for a in any_kb.export()] == [f"{base}/fine"]
+    refusals = [r.getMessage() for r in caplog.records if "100,023 characters long" in r.getMessage()]
+    assert len(refusals) == 1 and "\n" not in refusals[0] and len(refusals[0]) < 300
