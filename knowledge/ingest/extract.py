@@ -22,6 +22,7 @@ from trafilatura.utils import load_html
 
 from knowledge.errors import ExtractionError
 from knowledge.ingest.boilerplate import Block, filter_blocks, is_boilerplate
+from knowledge.ingest.htmlscan import anchor_texts, link_tags, without_hidden
 from knowledge.ingest.limits import MAX_ARTICLE_CHARS, MAX_CANDIDATES, MAX_TITLE_CHARS, shorten, url_problem
 from knowledge.ingest.markup import bound_markup, bound_tree
 from knowledge.ingest.text import (
@@ -54,16 +55,9 @@ MIN_ARTICLE_WORDS = 20  # less than this after cleaning is a stub, a login form 
 # extensive_search loads dateparser (seconds per process) and found no extra date on the corpus.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 _BLOCK_TAGS = frozenset({"p", "head", "quote", "item", "row", "code"})
-_HIDDEN = ("script", "style", "noscript", "template", "head")  # elements whose text nobody sees
-_HIDDEN_OPEN = re.compile(r"<(script|style|noscript|template|head)\b", re.I)
-_HIDDEN_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in _HIDDEN}
 _ELLIPSIS = ("…", "...")
-_LINK_OPEN = re.compile(r"<link\b", re.I)
-_MAX_LINK_TAG = 4_000  # a rel=canonical tag is a few hundred characters; longer ones are not read
 # Possessive and anchored at a name's first character, so no start position is retried.
 _ATTR = re.compile(r"""(?<![\w:-])([A-Za-z][\w:-]*+)\s*+=\s*+(?:"([^"]*+)"?+|'([^']*+)'?+|([^\s"'>]++))""")
-_ANCHOR_OPEN = re.compile(r"<a\b", re.I)
-_ANCHOR_BODY = re.compile(r"([^<]{0,400}(?:<(?!/?a\b)[^<]{0,400}){0,20})</a\s*>", re.I)
 _NOT_WORD_RUN = re.compile(r"\W*")
 _MAX_ANCHORS = 2_000  # distinct multi-word link texts compared with a page's text
 _SENTENCE_END = frozenset('.!?”"')
@@ -144,21 +138,9 @@ def _site(url: str | None, sitename: str | None) -> str | None:
     return normalize_space(sitename) if sitename else None
 
 
-def _link_tags(html: str) -> Iterator[str]:
-    """Each ``<link ...>`` tag up to its first ``>``, in one pass (no rescans of an unclosed tag)."""
-    at = 0
-    while match := _LINK_OPEN.search(html, at):
-        end = html.find(">", match.end())
-        if end == -1:
-            return  # no later <link can close either
-        if end - match.start() <= _MAX_LINK_TAG:
-            yield html[match.start() : end + 1]
-        at = end + 1
-
-
 def _canonical(html: str) -> str | None:
     """The page's rel=canonical link when it is absolute (trafilatura prefers og:url)."""
-    for tag in _link_tags(html[:300_000]):
+    for tag in link_tags(html[:300_000]):
         attrs = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTR.findall(tag)}
         if "canonical" in attrs.get("rel", "").lower().split():
             href = strip_tags(attrs.get("href", "")).strip()
@@ -182,7 +164,7 @@ def _mostly_links(html: str, paragraphs: list[str]) -> bool:
     if not text:
         return True
     anchors: set[str] = set()
-    for anchor in _anchor_texts(html):  # each is searched in the text: at most _MAX_ANCHORS
+    for anchor in anchor_texts(html):  # each is searched in the text: at most _MAX_ANCHORS
         if (key := paragraph_key(anchor)).count(" ") >= 3:
             anchors.add(key)
             if len(anchors) >= _MAX_ANCHORS:
@@ -191,53 +173,8 @@ def _mostly_links(html: str, paragraphs: list[str]) -> bool:
     return len(found) >= 4 and sum(found) >= 0.5 * len(text)  # many links, not one wrapped story
 
 
-def _anchor_texts(html: str) -> Iterator[str]:
-    """The text of each ``<a ...>...</a>`` (short, with at most 20 inner tags), in one pass.
-
-    Every ``<a`` that shares its first ``>`` has the same body, so a failed body is not retried:
-    120,000 ``<a `` with one ``>`` at the end cost one scan, not 120,000.
-    """
-    at, failed = 0, -1
-    while opening := _ANCHOR_OPEN.search(html, at):
-        gt = html.find(">", opening.end()) if failed < opening.end() else failed
-        if gt == -1:
-            return
-        body = _ANCHOR_BODY.match(html, gt + 1) if gt != failed else None
-        if body is None:
-            failed, at = gt, opening.start() + 1
-            continue
-        yield body.group(1)
-        at = body.end()
-
-
-def _without_hidden(html: str) -> str:
-    """``html`` with each script, style, noscript, template and head element replaced by a space.
-
-    Linear: the closing tag of each element name is looked up once and remembered, so thousands
-    of ``<script`` that never close (say, inside a comment) are not each scanned to the end.
-    """
-    parts: list[str] = []
-    kept = at = 0
-    closes: dict[str, tuple[int, int]] = {}  # name -> (start, end) of its next closing tag; (-1, -1): none
-    while opening := _HIDDEN_OPEN.search(html, at):
-        name = opening.group(1).lower()
-        start, end = closes.get(name, (-2, -2))
-        if start == -2 or 0 <= start < opening.end():
-            found = _HIDDEN_CLOSE[name].search(html, opening.end())
-            start, end = (found.start(), found.end()) if found else (-1, -1)
-            closes[name] = (start, end)
-        if start == -1:
-            at = opening.start() + 1
-            continue
-        parts.append(html[kept : opening.start()])
-        parts.append(" ")
-        kept = at = end
-    parts.append(html[kept:])
-    return "".join(parts)
-
-
 def _visible_text(html: str) -> str:
-    return normalize_space(strip_tags(_without_hidden(html)))
+    return normalize_space(strip_tags(without_hidden(html)))
 
 
 def _standfirst(description: str | None, title: str, html: str, paragraphs: list[str]) -> str | None:

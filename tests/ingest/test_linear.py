@@ -12,7 +12,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.ingest.extract import _anchor_texts, _ends_sentence, _link_tags, _without_hidden
+from knowledge.ingest.extract import _ends_sentence
+from knowledge.ingest.htmlscan import anchor_texts, link_tags, without_hidden
 from knowledge.ingest.text import _without_tags
 
 OLD_TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!?][^<>]*>", re.S)
@@ -43,14 +44,14 @@ def test_tags_removed_as_before(text: str) -> None:
 @settings(max_examples=600)
 @given(HIDDEN_TEXT)
 def test_hidden_elements_removed_as_before(text: str) -> None:
-    assert _without_hidden(text) == OLD_HIDDEN.sub(" ", text)
+    assert without_hidden(text) == OLD_HIDDEN.sub(" ", text)
 
 
 @settings(max_examples=600)
 @given(ANCHOR_TEXT)
 def test_anchor_and_link_tags_found_as_before(text: str) -> None:
-    assert list(_anchor_texts(text)) == OLD_ANCHOR.findall(text)
-    assert list(_link_tags(text)) == OLD_LINK.findall(text)
+    assert list(anchor_texts(text)) == OLD_ANCHOR.findall(text)
+    assert list(link_tags(text)) == OLD_LINK.findall(text)
 
 
 @settings(max_examples=400)
@@ -63,7 +64,7 @@ def test_bombs_run_in_one_pass() -> None:
     """The inputs that took minutes: each pass returns, and returns the right thing."""
     assert _without_tags("x <!-- " * 25_000).count("<!--") == 25_000  # unclosed: text, not a comment
     assert _without_tags("<!--" * 50_000 + "-->") == " "
-    assert _without_hidden("<!-- " + "<script " * 40_000 + " -->").count("<script") == 40_000
-    assert list(_link_tags("<link " * 60_000)) == []
-    assert list(_anchor_texts("<a " * 120_000 + ">x</a>")) == ["x"]
+    assert without_hidden("<!-- " + "<script " * 40_000 + " -->").count("<script") == 40_000
+    assert list(link_tags("<link " * 60_000)) == []
+    assert list(anchor_texts("<a " * 120_000 + ">x</a>")) == ["x"]
     assert not _ends_sentence("!" * 200_000 + "a")
