@@ -2,12 +2,12 @@
 
     python bench/hostile.py [--via file|url|both] [--timeout 120] [--only SUBSTRING]
 
-Every bomb of ``tests/hostile/bombs.py`` is ingested into a fresh SQLite archive that already holds
-one article, from a file and/or from a loopback web server, while the same process keeps asking a
-question about the stored article. Per case: wall seconds (or the timeout), peak RSS growth, the
-longest event-loop stall and slowest answer during the ingest, what was stored (passages, longest
-passage) and whether the earlier article still answers. A case that does not finish within
-``--timeout`` is killed and reported as such.
+Every bomb of ``tests/hostile/bombs.py`` is ingested into a fresh SQLite archive that already
+holds one article, from a file and/or from a loopback web server, while the same process keeps
+asking a question about the stored article. Per case: wall seconds (or the timeout), peak RSS
+growth, the longest event-loop stall and slowest answer during the ingest, what was stored
+(passages, longest passage, longest link) and whether the earlier article still answers. A case
+that does not finish within ``--timeout`` is killed and reported as such.
 """
 
 from __future__ import annotations
@@ -113,7 +113,8 @@ async def child(index: int, via: str) -> dict[str, Any]:
         stop.set()
         await asyncio.gather(*tasks)
         peak = _rss_mb()
-        passages = [p async for a in kb.export() for p in a.paragraphs]
+        stored = [a async for a in kb.export()]
+        passages = [p for a in stored for p in a.paragraphs]
         final = await kb.ask(QUESTION)
         if server is not None:
             await server.close()
@@ -132,6 +133,7 @@ async def child(index: int, via: str) -> dict[str, Any]:
         ],
         "stored_passages": len(passages),
         "longest_passage": max((len(p) for p in passages), default=0),
+        "longest_url": max((len(a.url) for a in stored), default=0),
         "earlier_article_answers": not final.abstained,
     }
 
