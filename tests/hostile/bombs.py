@@ -256,7 +256,8 @@ def nul_late_in_text(base: str = BASE) -> Bomb:
 def combining_marks(base: str = BASE) -> Bomb:
     """One letter carrying 600,000 combining marks (Unicode normalisation sorts each run: n²)."""
     marks = "\u0316\u0301" * 300_000
-    return Bomb("600,000 combining marks (txt)", ".txt", f"{STORY}\n\nZ{marks}algo\n".encode())
+    line = f"The word Z{marks}algo is written in zalgo text, and it is read as news."
+    return Bomb("600,000 combining marks (txt)", ".txt", f"{STORY}\n\n{line}\n".encode())
 
 
 def dense_elements_html(base: str = BASE) -> Bomb:
