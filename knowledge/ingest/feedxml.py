@@ -4,9 +4,10 @@ feedparser's loose fallback parser expands entities that expat refused (a 102 KB
 99-million-character passage), and its bookkeeping is quadratic in some repeated elements (10,000
 ``<category>`` in one item took a second, 500,000 would take an hour). So a feed is read by lxml
 first, with entity expansion, the network and DTDs off, and feedparser only ever sees lxml's
-re-serialisation: UTF-8, no DOCTYPE, no comments, at most :data:`MAX_ENTRIES` entries and
-:data:`MAX_SIBLINGS` same-named children per element. Documents that declare entities are refused
-outright: feeds never need them, and the message says so.
+re-serialisation: UTF-8, no DOCTYPE, no comments, at most :data:`MAX_TAGS` start tags parsed,
+:data:`MAX_ENTRIES` entries and :data:`MAX_SIBLINGS` same-named children per element kept.
+Documents that declare entities are refused outright: feeds never need them, and the message
+says so.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_ENTRIES = 1_000  # items or entries kept per feed (the poller reads far fewer per poll)
 MAX_SIBLINGS = 100  # children of one name under one parent: categories, links, enclosures...
 MAX_CHILDREN = 5_000  # children of any one element, XHTML content included
+MAX_TAGS = 100_000  # start tags read from one feed (1,000 entries of 30 elements is 30,000)
 
 _ENTITY_DECLARATION = re.compile(r"<!\s*+ENTITY", re.I)
 _CDATA_OPEN, _CDATA_CLOSE = "<![CDATA[", "]]>"
@@ -31,12 +33,9 @@ _BARE_AMPERSAND = re.compile(r"&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,8};|#[xX]
 _NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
 _XML_NAMES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _ENTRY_NAMES = frozenset({"item", "entry"})
-MAX_TAGS = 100_000  # start tags read from one feed (1,000 entries of 30 elements is 30,000)
 # Markup a start tag cannot hide in, stepped over whole (to the end when unclosed), then any tag.
 _XML_TOKEN = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[?!].*?(?:>|\Z)|<(?=[^\s/<>])", re.S)
 _XHTML = "{http://www.w3.org/1999/xhtml}"
-
-
 _ENTITIES_REFUSED = (
     "refused: the feed declares XML entities (<!ENTITY ...>), which can expand to gigabytes; "
     "real feeds never need them"
