@@ -124,38 +124,51 @@ def bound_tree(root: etree._Element) -> int:
         for child in crowded[MAX_CHILDREN:]:
             dropped += _size(child)
             crowded.remove(child)
-    dropped += _cut_after_limits(root)
-    if dropped:
+    cut, text_cut = _cut_after_limits(root)
+    dropped += cut
+    if dropped or text_cut:
         log.warning("only the first part of this page is read (%d elements past the limits dropped)", dropped)
     return dropped
 
 
-def _cut_after_limits(root: etree._Element) -> int:
-    text = 0
-    cut: etree._Element | None = None
+def _cut_after_limits(root: etree._Element) -> tuple[int, bool]:
+    """Remove what follows the element (or the part of a text) that crosses a limit: how many
+    elements were removed, and whether a text was cut."""
+    budget = MAX_TEXT
     for count, element in enumerate(root.iter()):
         if count >= MAX_ELEMENTS:
-            cut = element
-            break
-        if element.tag not in _UNSEEN:
-            text += len(element.text or "")
-        text += len(element.tail or "")
-        if text > MAX_TEXT:
-            cut = element
-            break
-    if cut is None or cut is root:
+            return _remove_following(element) + _remove(element), False
+        if element.text and element.tag not in _UNSEEN:
+            if len(element.text) > budget:  # keep the start of the text, drop what comes after it
+                element.text = element.text[:budget]
+                dropped = sum(_remove(child) for child in list(element))
+                element.tail = None
+                return dropped + _remove_following(element), True
+            budget -= len(element.text)
+        if element.tail:
+            if len(element.tail) > budget:
+                element.tail = element.tail[:budget]
+                return _remove_following(element), True
+            budget -= len(element.tail)
+    return 0, False
+
+
+def _remove(element: etree._Element) -> int:
+    parent = element.getparent()
+    if parent is None:
         return 0
+    size = _size(element)
+    parent.remove(element)
+    return size
+
+
+def _remove_following(node: etree._Element) -> int:
+    """Remove everything after ``node`` in document order, at every level up to the root."""
     dropped = 0
-    node = cut
-    while (parent := node.getparent()) is not None:  # everything after the cut, at every level
+    while (parent := node.getparent()) is not None:
         for later in list(node.itersiblings()):
-            dropped += _size(later)
-            parent.remove(later)
+            dropped += _remove(later)
         node = parent
-    cut_parent = cut.getparent()
-    if cut_parent is not None:
-        dropped += _size(cut)
-        cut_parent.remove(cut)
     return dropped
 
 

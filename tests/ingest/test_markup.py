@@ -1,14 +1,23 @@
-"""Tags with absurd numbers of attributes are cut to their name before any parser sees them."""
+"""Markup bounded before and after parsing: attributes per tag, tags, elements, children, text."""
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from knowledge.ingest.extract import extract_html
-from knowledge.ingest.markup import MAX_ATTRIBUTES, attribute_count, bound_markup
+from knowledge.ingest.markup import (
+    MAX_ATTRIBUTES,
+    MAX_CHILDREN,
+    MAX_ELEMENTS,
+    MAX_TEXT,
+    attribute_count,
+    bound_markup,
+    bound_tree,
+)
 from tests.conftest import SHARED, needs_shared
 
 STORY = "The harbour ferry returned to service on Saturday after a three-month refit at the yard. " * 3
@@ -89,3 +98,28 @@ def test_corpus_pages_are_untouched() -> None:
     for page in pages:
         html = page.read_text(encoding="utf-8", errors="replace")
         assert bound_markup(html) is html, page.name
+
+
+def parsed(body: str) -> etree._Element:
+    return lxml.html.document_fromstring(f"<html><body>{body}</body></html>")
+
+
+def test_bound_tree_keeps_the_start_of_an_over_long_text() -> None:
+    root = parsed("<p>first</p><p>" + "word " * 500_000 + "</p><p>after</p>")
+    assert bound_tree(root) == 1  # the paragraph after the cut
+    texts = [p.text for p in root.iter("p")]
+    assert texts[0] == "first" and len(texts) == 2 and len(texts[1]) == MAX_TEXT - len("first")
+
+
+def test_bound_tree_caps_children_and_elements() -> None:
+    root = parsed("<div>" + "<i>x</i>" * (MAX_CHILDREN + 10) + "</div>")
+    bound_tree(root)
+    assert len(root.find(".//div")) == MAX_CHILDREN
+    root = parsed("".join(f"<div>{'<b>y</b>' * 500}</div>" for _ in range(60)))
+    bound_tree(root)
+    assert sum(1 for _ in root.iter()) <= MAX_ELEMENTS
+
+
+def test_real_pages_are_left_whole() -> None:
+    root = parsed("".join(f"<p>Paragraph {i} <a href='/x'>link</a></p>" for i in range(300)))
+    assert bound_tree(root) == 0 and len(root.findall(".//p")) == 300
