@@ -5,8 +5,9 @@
 For each compiled pattern in ``knowledge.ingest.*`` and ``knowledge.files`` (module level, or in a
 module-level dict), random inputs are built by repeating a short unit made of the pattern's own
 literals and punctuation, then timed (``finditer`` over the whole string, as ``sub``/``findall``
-do) at two sizes. A pattern is flagged when doubling the input more than triples the time and the
-larger input takes over 5 ms. Prints JSON: the worst input found per pattern and the flagged ones.
+do) at two sizes. A pattern is flagged when doubling the input more than triples the time, the
+larger input takes over 5 ms, and doubling once more triples it again (noise on a loaded machine
+rarely does that twice). Prints JSON: the worst input found per pattern and the flagged ones.
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ def audit(pattern: re.Pattern[Any], rng: random.Random, units: int, size: int) -
         small = unit * (size // len(unit)) + tail
         large = unit * (2 * size // len(unit)) + tail
         t_small, t_large = timed(pattern, small), timed(pattern, large)
+        if t_large > 0.005 and t_large / max(t_small, 1e-6) > 3.0:
+            # a loaded machine makes 5 ms timings noisy: confirm at twice the size again
+            t_small, t_large = t_large, timed(pattern, unit * (4 * size // len(unit)) + tail)
         if t_large > 0.005 and t_large / max(t_small, 1e-6) > worst["ratio"]:
             worst = {
                 "ratio": round(t_large / max(t_small, 1e-6), 2),
