@@ -1,19 +1,29 @@
-"""NewsdeskBot: opens the knowledge service, loads every extension, syncs slash commands when they change."""
+"""NewsdeskBot: shards, the knowledge service, every extension, health checks and a graceful stop."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import logging
 import pkgutil
+import random
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 from discord.http import Route
+from discord.shard import Shard
 
-from knowledge.config import Settings
+from bot.config import BotSettings
+from bot.health import HealthServer
+from bot.logs import describe
+from bot.tree import InFlight, NewsdeskTree, shard_of
+from bot.ui import LiveViews, expired
+from knowledge.poller import worker_name
 
 if TYPE_CHECKING:
     from knowledge.service import Knowledge
@@ -22,6 +32,8 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS_PACKAGE = "bot.exts"
 ERROR_HANDLER = "bot.exts._errors"
+INDEX_FOLLOW_SECONDS = 5.0  # how often the search index pulls what other processes stored
+GATEWAY_RETRY_CAP = 60.0
 
 
 def discover_extensions(package: str = EXTENSIONS_PACKAGE) -> Iterator[str]:
@@ -40,21 +52,33 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class NewsdeskBot(commands.Bot):
-    """The Discord front end; ``knowledge`` is opened in :meth:`setup_hook` unless one is passed in."""
+class NewsdeskBot(commands.AutoShardedBot):
+    """The Discord front end over the shards of this process (``NEWSDESK_SHARD_COUNT`` / ``_IDS``;
+    unset: Discord's recommended count, all here). ``knowledge`` is opened in :meth:`setup_hook`
+    unless one is passed in."""
 
-    def __init__(self, settings: Settings, *, knowledge: Knowledge | None = None, **options: Any) -> None:
+    def __init__(self, settings: BotSettings, *, knowledge: Knowledge | None = None, **options: Any) -> None:
+        if settings.shard_ids is not None:
+            options["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=NewsdeskTree,
+            shard_count=settings.shard_count,
             **options,
         )
         self.settings = settings
         self._knowledge = knowledge
         self._owns_knowledge = knowledge is None
-        self.synced: bool | None = None  # True: pushed commands, False: already up to date
+        self.synced: bool | None = None  # True: pushed commands, False: up to date, None: another shard's job
+        self.stopping = False
+        self.in_flight = InFlight()
+        self.live_views = LiveViews()
+        self.index_caught_up = False
+        self.health: HealthServer | None = None
+        self._index_task: asyncio.Task[None] | None = None
         if settings.discord_api_base:
             # process-wide in discord.py: every REST call, interaction callbacks and webhooks included
             Route.BASE = settings.discord_api_base.rstrip("/")
@@ -66,6 +90,19 @@ class NewsdeskBot(commands.Bot):
         if self._knowledge is None:
             raise RuntimeError("the knowledge service is opened in setup_hook")
         return self._knowledge
+
+    @property
+    def shard_label(self) -> str:
+        ids = self.settings.shard_ids
+        return (
+            "all shards" if ids is None else f"shard {','.join(map(str, ids))} of {self.settings.shard_count}"
+        )
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether ``guild_id`` is served by one of this process's shards (so its digest is ours)."""
+        if self.shard_ids is None or not self.shard_count:
+            return True
+        return shard_of(guild_id, self.shard_count) in self.shard_ids
 
     def _route_gateway(self, gateway: str) -> None:
         """Connect (and resume) to ``gateway`` instead of Discord's, keeping discord.py's query string."""
@@ -82,14 +119,96 @@ class NewsdeskBot(commands.Bot):
         if self._knowledge is None:
             from knowledge.service import Knowledge
 
-            self._knowledge = await Knowledge.open(self.settings)
+            self._knowledge = await Knowledge.open(
+                self.settings, worker=f"{worker_name()} {self.shard_label}"
+            )
         await self.load_extension(ERROR_HANDLER)
         for name in discover_extensions():
             await self.load_extension(name)
-        await self.sync_commands()
+        if self.settings.runs_first_shard:
+            await self.sync_commands()
+        else:
+            log.info("slash commands are synced by the process running shard 0")
+        self._index_task = asyncio.create_task(self._follow_index(), name="newsdesk-index")
+        if self.settings.http_port is not None:
+            self.health = HealthServer(self, self.settings.http_host, self.settings.http_port)
+            await self.health.start()
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: mentions are handled by the ask extension."""
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click on one of our buttons whose view is gone (timed out, or from before a restart)."""
+        if interaction.type is not discord.InteractionType.component or not isinstance(
+            interaction.data, dict
+        ):
+            return
+        token = LiveViews.token_of(interaction.data.get("custom_id"))
+        if token is not None and token not in self.live_views:
+            with contextlib.suppress(discord.HTTPException):
+                await expired(interaction)
+
+    async def _follow_index(self) -> None:
+        """Catch the search index up now (a new process is not ready before) and keep it following."""
+        failing = False
+        while True:
+            try:
+                await self.knowledge.catch_up()
+                if not self.index_caught_up:
+                    log.info("search index caught up with the database")
+                self.index_caught_up = True
+                failing = False
+            except Exception as error:
+                if not failing:
+                    log.warning("search index could not catch up (%s); retrying", describe(error))
+                failing = True
+            await asyncio.sleep(INDEX_FOLLOW_SECONDS)
+
+    async def launch_shard(self, gateway: yarl.URL, shard_id: int, *, initial: bool = False) -> None:
+        """Connect one shard, retrying with backoff and one log line per attempt (discord.py logs a
+        traceback every 5 s instead)."""
+        attempt = 0
+        while True:
+            try:
+                coro = DiscordWebSocket.from_client(self, initial=initial, gateway=gateway, shard_id=shard_id)
+                ws = await asyncio.wait_for(coro, timeout=self.shard_connect_timeout)
+                break
+            except Exception as error:
+                if self.is_closed():
+                    return
+                attempt += 1
+                delay = min(GATEWAY_RETRY_CAP, 2.0**attempt) * random.uniform(0.75, 1.0)
+                log.warning(
+                    "shard %d: cannot connect to the Discord gateway (%s); retrying in %.0f s (attempt %d)",
+                    shard_id,
+                    describe(error),
+                    delay,
+                    attempt,
+                )
+                await asyncio.sleep(delay)
+        # discord.py keeps its shards and event queue in name-mangled attributes (pinned <3)
+        shard = Shard(ws, self, self._AutoShardedClient__queue.put_nowait)  # type: ignore[attr-defined]
+        self._AutoShardedClient__shards[shard_id] = shard  # type: ignore[attr-defined]
+        shard.launch()
+
+    # ----------------------------------------------------------------------------------- graceful stop
+
+    async def stop_taking_work(self) -> None:
+        """SIGTERM, step one: refuse new commands and mentions, stop the polling and digest loops."""
+        self.stopping = True
+        for cog in list(self.cogs.values()):
+            stop = getattr(cog, "stop_work", None)
+            if stop is not None:
+                with contextlib.suppress(Exception):
+                    await stop()
+
+    async def release_claims(self) -> None:
+        """Give the sources and digests this process holds back to the others."""
+        if self._knowledge is not None:
+            try:
+                await self._knowledge.release_claims()
+            except Exception as error:
+                log.warning("could not release claims (%s); they expire by themselves", describe(error))
 
     # ----------------------------------------------------------------------------------- command sync
 
@@ -124,6 +243,14 @@ class NewsdeskBot(commands.Bot):
         return True
 
     async def close(self) -> None:
+        if self._index_task is not None:
+            self._index_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._index_task
+            self._index_task = None
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
         try:
             await super().close()
         finally:

@@ -3,57 +3,39 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import discord
 
+from bot.limits import (
+    BUTTON_LABEL_LIMIT,
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    ELLIPSIS,
+    EMBEDS_PER_MESSAGE,
+    FIELD_VALUE_LIMIT,
+    FOOTER_LIMIT,
+    MESSAGE_EMBED_TOTAL,
+    TITLE_LIMIT,
+    clip,
+    fit,
+    link,
+    safe,
+    web_url,
+)
 from knowledge.models import Alternative, Answer, Digest, DigestItem, SearchHit
 
 log = logging.getLogger(__name__)
 
-# Discord's documented limits (characters unless noted).
-CONTENT_LIMIT = 2000
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FOOTER_LIMIT = 2048
-AUTHOR_LIMIT = 256
-MESSAGE_EMBED_TOTAL = 6000
-EMBEDS_PER_MESSAGE = 10
-BUTTON_LABEL_LIMIT = 80
 
 NO_MENTIONS = discord.AllowedMentions.none()
 SOURCES_TIMEOUT = 900.0  # seconds a "Sources" button stays usable
 PAGES_TIMEOUT = 300.0  # seconds search pages can be turned
 BRAND = discord.Colour.from_rgb(44, 110, 180)
 MUTED = discord.Colour.light_grey()
-ELLIPSIS = "…"
-
-
-def clip(text: str, limit: int) -> str:
-    """Cut ``text`` to at most ``limit`` characters, ending in an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)].rstrip()
-    # never leave a dangling escape backslash that would swallow the ellipsis
-    while cut.endswith("\\"):
-        cut = cut[:-1]
-    return cut + ELLIPSIS
-
-
-def safe(text: str) -> str:
-    """Escape Discord markdown and neutralise mentions in text that came from a web page."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
-
-
-def link(title: str, url: str, limit: int = 200) -> str:
-    """A masked link whose text cannot break out of the brackets."""
-    text = clip(safe(" ".join(title.split())), limit).replace("[", "(").replace("]", ")")
-    target = url.replace(" ", "%20").replace(")", "%29").replace("(", "%28")
-    return f"[{text or 'link'}]({target})"
 
 
 def timestamp(when: datetime, style: str = "D") -> str:
@@ -105,8 +87,8 @@ def answer_embed(answer: Answer) -> discord.Embed:
     quote = plain_line(answer.quote or answer.passage or "")
     description = blockquote(highlight(quote, answer.span, DESCRIPTION_LIMIT - 200))
     embed = discord.Embed(
-        title=clip(safe(answer.title or answer.url or "Source"), TITLE_LIMIT),
-        url=answer.url or None,
+        title=clip(safe(answer.title or web_url(answer.url) or "Source"), TITLE_LIMIT),
+        url=web_url(answer.url),
         description=clip(description, DESCRIPTION_LIMIT),
         colour=BRAND,
     )
@@ -117,7 +99,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
     if answer.published:
         embed.add_field(name="Published", value=timestamp(answer.published), inline=True)
     embed.set_footer(text=clip(f"{confidence_hint(answer.score)} · score {answer.score:.2f}", FOOTER_LIMIT))
-    return embed
+    return fit(embed)
 
 
 def abstention_embed(answer: Answer) -> discord.Embed:
@@ -130,7 +112,7 @@ def abstention_embed(answer: Answer) -> discord.Embed:
         lines.append("Press **Closest matches** to see the passages that came nearest.")
     embed = discord.Embed(title="No answer found", description="\n".join(lines), colour=MUTED)
     embed.set_footer(text=clip(f"Question: {plain_line(answer.question)}", FOOTER_LIMIT))
-    return embed
+    return fit(embed)
 
 
 def alternatives_embed(alternatives: Sequence[Alternative], *, title: str = "Sources") -> discord.Embed:
@@ -146,15 +128,77 @@ def alternatives_embed(alternatives: Sequence[Alternative], *, title: str = "Sou
         parts.append(part)
         used += len(part) + 2
     embed.description = "\n\n".join(parts) or "No other passages came close."
-    return embed
+    return fit(embed)
+
+
+VIEW_PREFIX = "newsdesk:"
+EXPIRED = (
+    "These buttons have expired (they work for a while after the answer, and a restart of the bot "
+    "resets them). Ask again with `/ask` or `/search`."
+)
+
+
+class LiveViews:
+    """The button views this bot process can still answer; a click on any other Newsdesk button
+    gets a plain "expired" reply instead of Discord's "This interaction failed"."""
+
+    def __init__(self) -> None:
+        self._views: dict[str, ExpiringView] = {}
+
+    def add(self, view: ExpiringView) -> None:
+        self._views[view.token] = view
+        view.registry = self
+
+    def discard(self, view: ExpiringView) -> None:
+        self._views.pop(view.token, None)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._views
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    @staticmethod
+    def token_of(custom_id: object) -> str | None:
+        """The view token inside one of our custom ids, None for anything else."""
+        if not isinstance(custom_id, str) or not custom_id.startswith(VIEW_PREFIX):
+            return None
+        return custom_id[len(VIEW_PREFIX) :].split(":", 1)[0] or None
+
+
+def track(client: object, view: ExpiringView | None) -> None:
+    """Register a sent view with its bot's :class:`LiveViews` (when the client keeps one)."""
+    registry = getattr(client, "live_views", None)
+    if view is not None and isinstance(registry, LiveViews):
+        registry.add(view)
+
+
+async def expired(interaction: discord.Interaction) -> None:
+    """Tell whoever clicked a dead button that it expired (ephemeral)."""
+    if not interaction.response.is_done():
+        await interaction.response.send_message(EXPIRED, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 class ExpiringView(discord.ui.View):
-    """A view whose buttons grey out when it times out and whose errors reach the one handler."""
+    """A view whose buttons grey out when it times out and whose errors reach the one handler.
+
+    Its buttons' custom ids carry a token (``newsdesk:<token>:<n>``) so that a click after the view
+    is gone (timed out, or the bot restarted) is recognised and answered as expired.
+    """
 
     message: discord.Message | discord.WebhookMessage | None = None
 
+    def __init__(self, *, timeout: float | None) -> None:
+        super().__init__(timeout=timeout)
+        self.token = secrets.token_hex(6)
+        self.registry: LiveViews | None = None
+        for number, item in enumerate(self.children):
+            if isinstance(item, discord.ui.Button):
+                item.custom_id = f"{VIEW_PREFIX}{self.token}:{number}"
+
     async def on_timeout(self) -> None:
+        if self.registry is not None:
+            self.registry.discard(self)
         await disable(self)
 
     async def on_error(
@@ -219,7 +263,7 @@ def search_pages(
             title=title, description=clip("\n\n".join(parts), DESCRIPTION_LIMIT), colour=BRAND
         )
         embed.set_footer(text=f"Page {number}/{total} · {len(hits)} passages")
-        pages.append(embed)
+        pages.append(fit(embed))
     return pages
 
 
@@ -294,10 +338,10 @@ async def forward_error(interaction: discord.Interaction, error: Exception) -> N
 
 def _item_line(item: DigestItem) -> str:
     lede = first_sentence(plain_line(item.lede))
-    line = f"**{link(item.title or item.url, item.url, 200)}**"
+    line = f"**{link(item.title or item.url[:200], item.url, 200)}**"
     if lede:
         line += f"\n{clip(safe(lede), 300)}"
-    return line
+    return clip(line, DESCRIPTION_LIMIT)
 
 
 def first_sentence(text: str) -> str:
@@ -327,7 +371,7 @@ def digest_embeds(digest: Digest) -> list[discord.Embed]:
             size += len(line) + 2
         if chunk:
             embeds.append(discord.Embed(title=name, description="\n\n".join(chunk), colour=BRAND))
-    return embeds
+    return [fit(embed) for embed in embeds]
 
 
 def pack_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
@@ -335,7 +379,7 @@ def pack_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
     messages: list[list[discord.Embed]] = []
     current: list[discord.Embed] = []
     size = 0
-    for embed in embeds:
+    for embed in (fit(e) for e in embeds):
         length = len(embed)
         if current and (len(current) >= EMBEDS_PER_MESSAGE or size + length > MESSAGE_EMBED_TOTAL):
             messages.append(current)
@@ -369,15 +413,56 @@ async def think(interaction: discord.Interaction, *, ephemeral: bool = False) ->
         interaction.extras["placeholder"] = True
 
 
+def within_limits(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Message keyword arguments with content cut to 2,000 characters and every embed fitted."""
+    fitted = dict(kwargs)
+    if isinstance(fitted.get("content"), str):
+        fitted["content"] = clip(fitted["content"], CONTENT_LIMIT)
+    if isinstance(fitted.get("embed"), discord.Embed):
+        fitted["embed"] = fit(fitted["embed"])
+    if fitted.get("embeds"):
+        fitted["embeds"] = [fit(e) for e in fitted["embeds"]][:EMBEDS_PER_MESSAGE]
+    return fitted
+
+
+REFUSED = (
+    "Discord would not show my reply ({reason}). "
+    "Please try again, or ask a server admin to check my permissions."
+)
+
+
 async def reply(
     interaction: discord.Interaction, **kwargs: Any
 ) -> discord.InteractionMessage | discord.WebhookMessage | None:
-    """Reply to an interaction whether or not it was deferred; returns the message when it can."""
+    """Reply to an interaction whether or not it was deferred; returns the message when it can.
+
+    Everything is cut to Discord's limits first; if Discord still refuses the message, a short
+    explanation is sent instead, so the person who asked never sees nothing.
+    """
+    kwargs = within_limits(kwargs)
     kwargs.setdefault("allowed_mentions", NO_MENTIONS)
     if kwargs.get("view") is None:
         kwargs.pop("view", None)
-    if not interaction.response.is_done():
-        await interaction.response.send_message(**kwargs)
-        return await interaction.original_response() if "view" in kwargs else None
-    interaction.extras["placeholder"] = False
-    return await interaction.followup.send(wait=True, **kwargs)
+    view = kwargs.get("view")
+    sent: discord.InteractionMessage | discord.WebhookMessage | None
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.send_message(**kwargs)
+            sent = await interaction.original_response() if view is not None else None
+        else:
+            interaction.extras["placeholder"] = False
+            sent = await interaction.followup.send(wait=True, **kwargs)
+    except discord.HTTPException as exc:
+        if exc.status != 400:
+            raise
+        log.warning("Discord refused a reply (%s %s); sending a short explanation", exc.status, exc.code)
+        reason = clip(f"{exc.status}: {exc.text or 'invalid message'}", 200)
+        text = REFUSED.format(reason=reason)
+        if not interaction.response.is_done():
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return None
+    if isinstance(view, ExpiringView):
+        track(interaction.client, view)
+    return sent

@@ -1,4 +1,7 @@
-"""The ``newsdesk`` command: ingest, ask, search, export, digest, sources, poll, run, db."""
+"""The library's commands: ingest, ask, search, export, digest, sources, poll, db.
+
+``newsdesk`` itself is ``bot.cli:main``, which adds ``run`` (the Discord bot) to this parser.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,15 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from knowledge.config import Settings, load_settings
 from knowledge.errors import ConfigurationError, InvalidInput, NewsdeskError
+from knowledge.ingest.limits import shown, url_problem
 from knowledge.models import Answer, IngestResult, SearchOptions
 from knowledge.poller import PollProgress
 from knowledge.service import Knowledge
@@ -34,7 +40,27 @@ def _parse_iso(value: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date or time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)  # the archive compares in UTC: 0001-01-01T00:00+23:59 is before year 1
+    except OverflowError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is outside the dates that can be compared (years 1 to 9999 in UTC)"
+        ) from None
+    return parsed
+
+
+def _http_url(value: str) -> str:
+    """``--url``: the canonical link of a local file must be an absolute http(s) URL."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{shown(value, 80)!r} is not an absolute http:// or https:// link")
+    if problem := url_problem(value.strip()):
+        raise argparse.ArgumentTypeError(problem)
+    return value.strip()
 
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -56,44 +82,96 @@ def _print_ingest(result: IngestResult, *, as_json: bool) -> None:
         print(f"{result.status:<10} {result.source} ({result.articles} articles, {result.passages} passages)")
 
 
-def _read_questions(path: Path) -> list[str]:
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    """One line of a questions file: the question, or why the line could not be read."""
+
+    line: int
+    question: str | None = None
+    error: str | None = None
+
+
+def _question_of(number: int, raw: bytes) -> _Question | None:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        stripped = raw.decode("utf-8").strip()
+    except UnicodeDecodeError as error:
+        return _Question(number, error=f"not valid UTF-8 text (byte {error.start + 1} of the line)")
+    if not stripped:
+        return None
+    if not stripped.startswith("{"):
+        return _Question(number, stripped)
+    try:
+        record = json.loads(stripped)
+    except json.JSONDecodeError as error:
+        return _Question(number, error=f"not valid JSON ({error.msg} at column {error.colno})")
+    except RecursionError:
+        return _Question(number, error="not valid JSON (nested too deeply)")
+    if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+        return _Question(number, error='a JSON line needs a "question" string')
+    return _Question(number, record["question"])
+
+
+def _read_questions(path: Path) -> list[_Question]:
+    """Every non-blank line of FILE, as a question or the reason it cannot be asked.
+
+    Lines are judged one by one, so one bad line never costs the others.
+    """
+    try:
+        data = path.read_bytes()
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read the questions file ({error.strerror or error}).") from None
-    questions = []
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped.startswith("{"):
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):  # a whole file in UTF-16 or UTF-32 (Windows editors)
             try:
-                record = json.loads(stripped)
-            except json.JSONDecodeError:
-                raise InvalidInput(f"{path}:{number}: not valid JSON.") from None
-            if not isinstance(record, dict) or not isinstance(record.get("question"), str):
-                raise InvalidInput(f'{path}:{number}: a JSON line needs a "question" string.')
-            questions.append(record["question"])
-        else:
-            questions.append(stripped)
-    return questions
+                data = data.decode(codec).encode("utf-8")
+            except UnicodeError:
+                raise InvalidInput(f"{path}: the questions file is not valid {codec.upper()} text.") from None
+            break
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    return [q for number, raw in enumerate(lines, 1) if (q := _question_of(number, raw)) is not None]
+
+
+def _print_unreadable(question: _Question, *, as_json: bool) -> None:
+    if as_json:
+        _emit({"line": question.line, "error": question.error})
+    else:
+        print(f"line {question.line}: {question.error}")
 
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if (args.question is None) == (args.questions is None):
         raise InvalidInput("Give either a QUESTION or --questions FILE.")
-    questions = [args.question] if args.question is not None else _read_questions(Path(args.questions))
+    if args.question is not None:
+        try:
+            args.question.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes on the command line
+            raise InvalidInput("The question is not valid UTF-8 text.") from None
+        questions = [_Question(0, args.question)]
+    else:
+        questions = _read_questions(Path(args.questions))
     status = 0
     async with await Knowledge.open(settings) as kb:
-        for question in questions:
+        for item in questions:
+            if item.question is None:
+                status = 1
+                _print_unreadable(item, as_json=args.json)
+                continue
             try:
-                answer = await kb.ask(question, guild=args.guild)
+                answer = await kb.ask(item.question, guild=args.guild)
             except InvalidInput as error:
                 if args.questions is None:
                     raise
                 status = 1
-                answer = Answer(question, None, None, None, None, None, None, 0.0, True)
-                log.warning("%s", error)
+                _print_unreadable(replace(item, error=str(error)), as_json=args.json)
+                continue
             _print_answer(answer, as_json=args.json)
     return status
 
@@ -211,7 +289,11 @@ async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+AddCommands = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentParser:
+    """The parser of every library command; ``add_commands`` may add more (the bot adds ``run``)."""
     parser = argparse.ArgumentParser(prog="newsdesk", description="Answer questions about news coverage.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -220,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "sources", nargs="+", metavar="SOURCE", help="URL, .html/.txt/.xml/.json file, or directory"
     )
-    ingest.add_argument("--url", help="canonical link of a local file")
+    ingest.add_argument("--url", type=_http_url, help="canonical link of a local file (http or https)")
     ingest.add_argument("--guild", type=int, help="Discord server the articles belong to (default: all)")
     ingest.add_argument("--json", action="store_true", help="one JSON object per source")
     ingest.set_defaults(handler=cmd_ingest)
@@ -265,18 +347,21 @@ def build_parser() -> argparse.ArgumentParser:
     poll = sub.add_parser("poll", help="poll every due source once")
     poll.set_defaults(handler=cmd_poll)
 
-    run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
-    run.set_defaults(handler=None)
-
     db = sub.add_parser("db", help="database maintenance")
     db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
     db_actions.add_parser("upgrade", help="apply database migrations")
     db.set_defaults(handler=cmd_db)
+    if add_commands is not None:
+        add_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return execute(build_parser().parse_args(argv))
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run a parsed library command: one readable line and exit 1 on a known error."""
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -286,10 +371,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # extraction libraries warn about every odd page; our own one-line errors say what matters
         for noisy in ("trafilatura", "htmldate", "courlan", "charset_normalizer"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
-    if args.command == "run":
-        from bot.__main__ import main as run_bot  # the Discord front end is only imported to run it
-
-        return run_bot()
     handler: Handler = args.handler
     try:
         settings = load_settings()

@@ -1,10 +1,13 @@
-"""Settings read once from the environment and ``.env``."""
+"""Settings read once from the environment and ``.env``.
+
+Only what the library needs lives here; the Discord front end extends it (``bot.config.BotSettings``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.errors import ConfigurationError
@@ -14,24 +17,19 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsdesk.db"
 
 
 class Settings(BaseSettings):
-    """Every knob Newsdesk reads; names match ``.env.example`` one to one."""
+    """Every knob the library reads; with ``BotSettings`` the names match ``.env.example`` one to one."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="NEWSDESK_DATABASE_URL")
-    discord_api_base: str | None = Field(default=None, validation_alias="NEWSDESK_DISCORD_API_BASE")
-    discord_gateway: str | None = Field(default=None, validation_alias="NEWSDESK_DISCORD_GATEWAY")
     fetch_allow_hosts: str = Field(default="", validation_alias="NEWSDESK_FETCH_ALLOW_HOSTS")
-    dev_guild_id: int | None = Field(default=None, validation_alias="NEWSDESK_DEV_GUILD_ID")
     poll_minutes: float = Field(default=15, gt=0, validation_alias="NEWSDESK_POLL_MINUTES")
+    lease_seconds: float = Field(default=120, gt=0, validation_alias="NEWSDESK_LEASE_SECONDS")
     index_dir: Path | None = Field(default=None, validation_alias="NEWSDESK_INDEX_DIR")
     log_level: str = Field(default="INFO", validation_alias="NEWSDESK_LOG_LEVEL")
     embedding_model: str = Field(default=DEFAULT_MODEL, validation_alias="NEWSDESK_EMBEDDING_MODEL")
 
-    @field_validator(
-        "discord_token", "discord_api_base", "discord_gateway", "dev_guild_id", "index_dir", mode="before"
-    )
+    @field_validator("index_dir", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -44,10 +42,19 @@ class Settings(BaseSettings):
         )
 
 
+def explain_invalid(error: ValidationError) -> ConfigurationError:
+    """One readable sentence naming each bad variable."""
+    problems = []
+    for problem in error.errors():
+        name = ".".join(map(str, problem["loc"]))
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        problems.append(f"{name}: {message}" if name else message)
+    return ConfigurationError(f"invalid configuration: {'; '.join(problems)}")
+
+
 def load_settings() -> Settings:
     """Settings from the environment and ``.env``; a bad value is one readable sentence."""
     try:
         return Settings()
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise ConfigurationError(f"invalid configuration: {problems}") from None
+        raise explain_invalid(error) from None

@@ -247,3 +247,15 @@ class DigestSchedule:
     last_posted_on: date | None = None  # local date of the last digest posted
     last_posted_at: datetime | None = None
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    """A claimed daily digest: which day, where, the articles' cut-off and how many messages went out."""
+
+    guild: int
+    day: date
+    channel_id: int
+    until: datetime  # the digest covers articles stored up to here, on every attempt
+    sent: int = 0  # messages already posted: a retry continues after them
+    attempts: int = 1

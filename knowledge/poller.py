@@ -4,15 +4,22 @@ Due times, validators and failure counts live in the database (``sources`` table
 picks up exactly where the last run stopped: nothing polled early (no flood), nothing skipped.
 A source that keeps failing backs off exponentially and is paused after ``max_failures`` with
 the reason recorded, so ``sources list`` shows why it stopped.
+
+Several processes may poll one database: each due source is leased to exactly one of them for the
+round (renewed while the poll runs, given back when it ends), and a lease left by a process that
+died expires after ``lease``, so another process takes the source over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import random
+import socket
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -22,7 +29,9 @@ from knowledge.errors import BlockedURL, InvalidInput, NewsdeskError, SourceErro
 from knowledge.ingest.extract import decode_html, extract_html, extract_text
 from knowledge.ingest.feeds import Feed, FeedEntry, entry_article, parse_feed
 from knowledge.ingest.fetch import Fetcher, FetchResult, RetryLater
+from knowledge.ingest.limits import url_problem
 from knowledge.ingest.urls import canonical_url, same_site
+from knowledge.metrics import record_polls
 from knowledge.models import Article, IngestResult, Source, SourceKind
 
 log = logging.getLogger(__name__)
@@ -42,6 +51,18 @@ class SourceRepository(Protocol):
     async def due_sources(self, now: datetime, *, limit: int = 100) -> list[Source]: ...
 
     async def update_source(self, source_id: int, **fields: Any) -> None: ...
+
+    async def claim_due_sources(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int = 100
+    ) -> list[Source]: ...
+
+    async def renew_source_claims(
+        self, source_ids: Collection[int], *, owner: str, until: datetime
+    ) -> int: ...
+
+    async def release_source_claims(
+        self, source_ids: Collection[int] | None = None, *, owner: str
+    ) -> None: ...
 
 
 class SaveArticle(Protocol):
@@ -87,6 +108,11 @@ def extract_page(result: FetchResult) -> Article:
     return replace(article, url=url, site=host.removeprefix("www.") or article.site)
 
 
+def worker_name() -> str:
+    """Who holds a claim: host and process id, enough for an operator to find the process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def backoff_delay(failures: int, base: timedelta, cap: timedelta, rng: random.Random) -> timedelta:
     """Exponential backoff with "equal jitter": half the step fixed, half random."""
     step = min(cap.total_seconds(), base.total_seconds() * 2 ** max(0, failures - 1))
@@ -117,6 +143,9 @@ class Poller:
         max_backoff: timedelta = timedelta(hours=24),
         max_entries: int = 50,
         concurrency: int = 4,
+        worker: str | None = None,
+        lease: timedelta = timedelta(minutes=2),
+        poll_budget: timedelta = timedelta(seconds=60),
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -129,6 +158,11 @@ class Poller:
         self.max_backoff = max_backoff
         self.max_entries = max_entries
         self.concurrency = concurrency
+        self.worker = worker or worker_name()
+        self.lease = lease
+        # One source's whole poll (every entry page) shares this budget, not just each URL: once
+        # it is spent, the remaining entries are stored from the feed's own text.
+        self.poll_budget = poll_budget
         # Entry URLs already stored, per guild: saves re-fetching pages within one process even
         # when the store cannot answer ``known_urls`` (a cache; the database stays the truth).
         self._seen: OrderedDict[tuple[int | None, str], None] = OrderedDict()
@@ -159,6 +193,8 @@ class Poller:
         an admin resumes it once its site is fixed: it is polled at once with a clean slate.
         """
         url = canonical_url(url)
+        if (problem := url_problem(url, what="source")) is not None:
+            raise InvalidInput(problem)
         existing = await self.store.find_source(url, guild=guild)
         if existing is not None and existing.state == "paused":
             await self.store.update_source(
@@ -182,23 +218,59 @@ class Poller:
         return await self.store.get_source(source.id), [result]
 
     async def poll_due(self, *, progress: ProgressCallback | None = None) -> list[IngestResult]:
-        """Poll every source whose time has come, once; one result per source."""
-        sources = await self.store.due_sources(self.clock())
+        """Poll every source whose time has come and that no other process holds, once each.
+
+        The sources are leased first (see the module docstring); a cancelled round (shutdown) gives
+        its leases back at once so another process can poll them right away.
+        """
+        sources = await self.store.claim_due_sources(self.clock(), owner=self.worker, lease=self.lease)
         if not sources:
+            record_polls([])
             return []
+        held = {s.id for s in sources}
+        renewing = asyncio.create_task(self._renew_claims(held))
         gate = asyncio.Semaphore(self.concurrency)
         done = 0
 
         async def one(source: Source) -> IngestResult:
             nonlocal done
             async with gate:
-                result = await self.poll_source(source)
+                try:
+                    result = await self.poll_source(source)
+                finally:
+                    held.discard(source.id)
+                    await self.store.release_source_claims([source.id], owner=self.worker)
             done += 1
             if progress is not None:
                 progress(PollProgress(done, len(sources), source, result))
             return result
 
-        return list(await asyncio.gather(*(one(s) for s in sources)))
+        try:
+            results = list(await asyncio.gather(*(one(s) for s in sources)))
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            if held:
+                await asyncio.shield(self.store.release_source_claims(set(held), owner=self.worker))
+        record_polls(results)
+        return results
+
+    async def _renew_claims(self, held: set[int]) -> None:
+        """Keep the leases of sources still being polled alive (a third of the lease at a time)."""
+        step = max(self.lease.total_seconds() / 3, 0.05)
+        while held:
+            await asyncio.sleep(step)
+            try:
+                await self.store.renew_source_claims(
+                    set(held), owner=self.worker, until=self.clock() + self.lease
+                )
+            except Exception as error:  # a database hiccup: the next renewal or the lease covers it
+                log.warning("could not renew source claims: %s", error)
+
+    async def release_claims(self) -> None:
+        """Give back every lease this worker holds (graceful shutdown)."""
+        await self.store.release_source_claims(owner=self.worker)
 
     async def poll_source(self, source: Source) -> IngestResult:
         """Poll one source now, record the outcome and schedule the next poll; never raises."""
@@ -263,24 +335,53 @@ class Poller:
         backfill: bool,
         since: datetime | None = None,
     ) -> IngestResult:
-        """Ingest the feed's new entries, and known ones the feed says were updated after ``since``."""
+        """Ingest the feed's new entries, and known ones the feed says were updated after ``since``.
+
+        At most ``max_entries`` entries are read per poll, and their pages share ``poll_budget``.
+        """
         entries: dict[str, FeedEntry] = {}
         for entry in feed.entries:
             if entry.url is None:
                 log.debug("skipping an entry without a link in %s: %r", source_url, entry.title)
                 continue
-            entries.setdefault(canonical_url(entry.url), entry)
+            url = canonical_url(entry.url)
+            if (problem := url_problem(url)) is not None:  # never storable: said once, then skipped
+                if (guild, url) not in self._seen:
+                    log.warning("skipping an entry of %s: %s", source_url, problem)
+                    self._remember(guild, url)
+                continue
+            entries.setdefault(url, entry)
         chosen = list(entries.items())[: self.max_entries]
+        if len(entries) > len(chosen):
+            log.info("%s: reading the first %d of %d entries", source_url, len(chosen), len(entries))
         known = await self._known([url for url, _ in chosen], guild)
         new = [(url, entry) for url, entry in chosen if url not in known or _updated_since(entry, since)]
         log.info("%s: %d entries, %d new or updated", source_url, len(entries), len(new))
+        deadline = asyncio.get_running_loop().time() + self.poll_budget.total_seconds()
         results = await asyncio.gather(
             *(
-                self._ingest_entry(url, entry, feed, source_url, source_id, guild, backfill)
+                self._ingest_entry(url, entry, feed, source_url, source_id, guild, backfill, deadline)
                 for url, entry in new
             )
         )
         return IngestResult.combine(source_url, results)
+
+    async def _entry_page(self, url: str, deadline: float) -> Article | None:
+        """The entry's own page as an Article, or None (fetch failed, not a page, budget spent)."""
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            log.info("using the feed's own text for %s: the poll's time budget is spent", url)
+            return None
+        try:
+            async with asyncio.timeout(remaining):
+                page = await self.fetcher.fetch(url)
+                if page.kind in ("html", "text"):
+                    return await asyncio.to_thread(self.extract, page)
+        except NewsdeskError as exc:
+            log.info("using the feed's own text for %s: %s", url, exc)
+        except TimeoutError:
+            log.info("using the feed's own text for %s: the poll's time budget ran out", url)
+        return None
 
     async def _ingest_entry(
         self,
@@ -291,14 +392,9 @@ class Poller:
         source_id: int | None,
         guild: int | None,
         backfill: bool,
+        deadline: float,
     ) -> IngestResult:
-        article = None
-        try:
-            page = await self.fetcher.fetch(url)
-            if page.kind in ("html", "text"):
-                article = await asyncio.to_thread(self.extract, page)
-        except NewsdeskError as exc:
-            log.info("using the feed's own text for %s: %s", url, exc)
+        article = await self._entry_page(url, deadline)
         if article is None:
             article = entry_article(replace(entry, url=url), feed=feed)
         if article is None:

@@ -22,11 +22,14 @@ from knowledge.ingest.dedupe import fingerprint, is_near_duplicate
 from knowledge.ingest.extract import decode_html, extract_html, extract_text
 from knowledge.ingest.feeds import entry_article, parse_feed
 from knowledge.ingest.fetch import Fetcher, Resolver
+from knowledge.ingest.limits import bounded, shown, url_problem
 from knowledge.ingest.urls import canonical_url
+from knowledge.metrics import record_article
 from knowledge.models import (
     Answer,
     Article,
     Digest,
+    DigestRun,
     DigestSchedule,
     IngestResult,
     SearchHit,
@@ -34,7 +37,7 @@ from knowledge.models import (
     Source,
     Turn,
 )
-from knowledge.poller import Poller, ProgressCallback
+from knowledge.poller import Poller, ProgressCallback, backoff_delay, worker_name
 from knowledge.retrieval.candidates import IndexStatus
 from knowledge.retrieval.engine import SearchEngine, index_dir_for
 from knowledge.semantic.embedder import load_embedder
@@ -45,6 +48,9 @@ from knowledge.store import Store, passage_key
 log = logging.getLogger(__name__)
 
 FIRST_DIGEST_LIMIT = 50
+DIGEST_LEASE = timedelta(minutes=5)  # a digest claim outlives a crashed poster this long
+DIGEST_RETRY = timedelta(minutes=2)  # first wait after a failed post, doubling ...
+DIGEST_RETRY_CAP = timedelta(hours=2)  # ... up to this
 
 
 class Knowledge:
@@ -58,12 +64,14 @@ class Knowledge:
         *,
         resolver: Resolver | None = None,
         owns_http: bool = False,
+        worker: str | None = None,
     ) -> None:
         self.settings = settings
+        self.worker = worker or worker_name()  # who holds this process's claims
         self.store = store
         self.http = http
         self._owns_http = owns_http
-        self.engine = SearchEngine(store, index_dir_for(settings.database_url, settings.index_dir))
+        self.engine = SearchEngine(store, self.index_directory(settings))
         embedder = load_embedder(settings.embedding_model)
         self.semantic = SemanticIndex(store, embedder) if embedder is not None else None
         self.answerer = Answerer(self.engine, store, semantic=self.semantic)
@@ -73,7 +81,14 @@ class Knowledge:
             fetcher=self.fetcher,
             save=self.store_article,
             interval=timedelta(minutes=settings.poll_minutes),
+            worker=self.worker,
+            lease=timedelta(seconds=settings.lease_seconds),
         )
+
+    @staticmethod
+    def index_directory(settings: Settings) -> Path | None:
+        """Where the search index of ``settings`` lives (None: in memory)."""
+        return index_dir_for(settings.database_url, settings.index_dir)
 
     @classmethod
     async def open(
@@ -82,12 +97,13 @@ class Knowledge:
         *,
         http: aiohttp.ClientSession | None = None,
         resolver: Resolver | None = None,
+        worker: str | None = None,
     ) -> Knowledge:
         """Connect to the database (migrating it) and prepare fetching and search."""
         store = await Store.open(settings.database_url)
         owns_http = http is None
         session = http or aiohttp.ClientSession()
-        return cls(settings, store, session, resolver=resolver, owns_http=owns_http)
+        return cls(settings, store, session, resolver=resolver, owns_http=owns_http, worker=worker)
 
     async def close(self) -> None:
         self.engine.close()
@@ -168,6 +184,10 @@ class Knowledge:
         """Store one article: canonical URL, site-wide boilerplate dropped, near-duplicates marked."""
         if article.url.startswith(("http://", "https://")):
             article = replace(article, url=canonical_url(article.url))
+        if (problem := url_problem(article.url)) is not None:
+            log.warning("%s", problem)  # a feed reports one result: say which entry was refused
+            return IngestResult(article.source or shown(article.url), "failed", error=problem)
+        article = bounded(article)  # whatever the parser produced: sizes fit the store and the reader
         keys = [passage_key(p) for p in article.paragraphs]
         if article.site:
             recurring = await self.store.recurring_keys(article.site, keys, exclude_url=article.url)
@@ -194,6 +214,7 @@ class Knowledge:
             backfill=backfill,
         )
         log.info("%s %s (%d passages)", outcome.status, article.url, outcome.passages)
+        record_article(outcome.status)
         return IngestResult(article.source or article.url, outcome.status, 1, outcome.passages)
 
     def export(self) -> AsyncIterator[Article]:
@@ -208,6 +229,14 @@ class Knowledge:
     async def index_status(self) -> IndexStatus:
         """How far this process's search index is behind the database."""
         return await self.engine.status()
+
+    async def catch_up(self) -> int:
+        """Bring this process's search index up to the database now (a new process warms up)."""
+        return await self.engine.catch_up()
+
+    async def ping(self) -> None:
+        """Raise unless the database answers (readiness checks)."""
+        await self.store.ping()
 
     async def search(
         self, query: str, options: SearchOptions | None = None, *, guild: int | None = None
@@ -243,18 +272,23 @@ class Knowledge:
     # -- digest -----------------------------------------------------------------------------------
 
     async def digest(
-        self, *, guild: int | None = None, since: datetime | None = None, limit: int = FIRST_DIGEST_LIMIT
+        self,
+        *,
+        guild: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = FIRST_DIGEST_LIMIT,
     ) -> Digest:
-        """Articles that arrived after ``since`` (all recent ones when None), newest first."""
-        until = datetime.now(UTC)
+        """Articles that arrived after ``since`` and up to ``until`` (default now), newest first."""
+        until = until or datetime.now(UTC)
         articles = await self.store.new_articles(guild=guild, since=since, until=until, limit=limit)
         return digests.build_digest(articles, since=since, until=until)
 
-    async def guild_digest(self, guild: int) -> Digest:
-        """The digest a server would get now: what is new since its last digest."""
+    async def guild_digest(self, guild: int, *, until: datetime | None = None) -> Digest:
+        """The digest a server would get now (or at ``until``): what is new since its last digest."""
         schedule = await self.store.get_schedule(guild)
         since = schedule.last_posted_at if schedule else None
-        return await self.digest(guild=guild, since=since)
+        return await self.digest(guild=guild, since=since, until=until)
 
     async def set_digest(self, guild: int, channel_id: int, time: str, timezone: str) -> DigestSchedule:
         hhmm = digests.parse_time(time)
@@ -280,3 +314,39 @@ class Knowledge:
         self, guild: int, *, for_date: date | None, at: datetime, error: str | None = None
     ) -> None:
         await self.store.record_posting(guild, for_date=for_date, at=at, error=error)
+
+    # -- digest claims: one digest per server per local day across every process --------------------
+
+    async def claim_digest(self, schedule: DigestSchedule, day: date, now: datetime) -> DigestRun | None:
+        """Claim ``day``'s digest of ``schedule``'s server for this process, or None when it is done,
+        held by another process, or waiting out the delay after a failed post."""
+        return await self.store.claim_digest_run(
+            schedule.guild,
+            day,
+            channel_id=schedule.channel_id,
+            now=now,
+            owner=self.worker,
+            lease=DIGEST_LEASE,
+        )
+
+    async def digest_sent(self, run: DigestRun, sent: int) -> bool:
+        """Record that the first ``sent`` messages are posted; False if this process lost the claim."""
+        return await self.store.digest_run_progress(
+            run, sent=sent, owner=self.worker, claimed_until=datetime.now(UTC) + DIGEST_LEASE
+        )
+
+    async def finish_digest(self, run: DigestRun, *, error: str | None = None) -> bool:
+        """The day's digest is out (``error``: a message Discord refused for good, the rest posted)."""
+        return await self.store.finish_digest_run(run, owner=self.worker, at=datetime.now(UTC), error=error)
+
+    async def postpone_digest(self, run: DigestRun, error: str, now: datetime) -> datetime:
+        """Posting failed: record why and when to try again (backing off, not every minute)."""
+        delay = backoff_delay(run.attempts, DIGEST_RETRY, DIGEST_RETRY_CAP, self.poller.rng)
+        retry_at = now + delay
+        await self.store.postpone_digest_run(run, owner=self.worker, error=error, retry_at=retry_at)
+        return retry_at
+
+    async def release_claims(self) -> None:
+        """Give back every source lease and unfinished digest this process holds (shutdown)."""
+        await self.poller.release_claims()
+        await self.store.release_digest_runs(owner=self.worker)

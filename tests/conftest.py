@@ -23,6 +23,13 @@ SEED_URL = "https://www.securityweek.com/blackberry-continue-operating-pakistan"
 SHARED = Path(os.environ.get("NEWSDESK_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 POSTGRES_URL = os.environ.get("NEWSDESK_TEST_POSTGRES_URL")
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Commands the tests run (in-process or as subprocesses) answer lexically unless a test opts in:
+    loading a sentence-embedding model costs seconds, and tests/semantic covers that path."""
+    os.environ["NEWSDESK_EMBEDDING_MODEL"] = "off"
+
+
 needs_shared = pytest.mark.skipif(
     not (SHARED / "corpus").is_dir(),
     reason=f"../shared corpus not found at {SHARED} (evaluation data, CI only)",

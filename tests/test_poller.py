@@ -74,6 +74,17 @@ class FakeStore:
         changes = {renamed.get(k, k): v for k, v in fields.items() if k != "last_attempt_at"}
         self.sources[source_id] = replace(self.sources[source_id], **changes)
 
+    async def claim_due_sources(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int = 100
+    ) -> list[Source]:
+        return await self.due_sources(now, limit=limit)
+
+    async def renew_source_claims(self, source_ids: Any, *, owner: str, until: datetime) -> int:
+        return len(source_ids)
+
+    async def release_source_claims(self, source_ids: Any = None, *, owner: str) -> None:
+        return None
+
     async def known_urls(self, urls: list[str], *, guild: int | None) -> set[str]:
         return {u for u in urls if (guild, u) in self.articles or (None, u) in self.articles}
 

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.tree import ShuttingDown
 from knowledge.errors import NewsdeskError
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+CONTENT_LIMIT = 2000
 PERMISSION_MESSAGE = "You need the **Manage Server** permission to do that."
 
 
@@ -31,7 +33,7 @@ def explain(error: BaseException) -> tuple[str, bool]:
     """The reply for ``error`` and whether it is unexpected (must be logged with a reference)."""
     while isinstance(error, app_commands.CommandInvokeError | commands.CommandInvokeError):
         error = error.original
-    if isinstance(error, NewsdeskError):
+    if isinstance(error, NewsdeskError | ShuttingDown):
         return str(error), False
     if isinstance(error, app_commands.CommandOnCooldown):
         return (
@@ -59,6 +61,8 @@ async def reply_error(interaction: discord.Interaction, error: BaseException) ->
         command = interaction.command.qualified_name if interaction.command else "component"
         log.error("unexpected error in %s (ref %s)", command, ref, exc_info=error)
         message = f"{message} If it keeps happening, tell the admins reference `{ref}`."
+    if len(message) > CONTENT_LIMIT:
+        message = message[: CONTENT_LIMIT - 1] + "…"
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)

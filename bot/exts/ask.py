@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import ui
+from bot import limits, metrics, ui
 from bot.exts._errors import explain, new_reference
 from knowledge.models import Answer, SearchOptions, Turn
 
@@ -27,6 +28,7 @@ SEARCH_LIMIT = 15
 THREAD_NAME_LIMIT = 100
 HISTORY_LIMIT = 50
 MAX_TURNS = 6
+NOTICE_SECONDS = 600.0  # a user gets at most one cooldown notice or usage hint per this many seconds
 
 
 def _per_user(interaction: discord.Interaction) -> int:
@@ -42,7 +44,7 @@ def question_from(message: discord.Message, bot_id: int) -> str:
 def thread_name(question: str) -> str:
     """A thread title made from the question (Discord allows 100 characters)."""
     name = " ".join(question.split()) or "Question"
-    return ui.clip(name, THREAD_NAME_LIMIT)
+    return limits.clip(name, THREAD_NAME_LIMIT)
 
 
 def answer_text(answer: Answer) -> str | None:
@@ -75,6 +77,28 @@ class ThreadMemory:
         self._turns[thread_id] = list(turns)
 
 
+class Notices:
+    """Remembers when each user last got a notice (cooldown, usage hint), so a burst of mentions
+    gets one reply rather than one per message."""
+
+    def __init__(self, every: float = NOTICE_SECONDS, size: int = 10_000) -> None:
+        self.every = every
+        self._last: OrderedDict[tuple[int, str], float] = OrderedDict()
+        self._size = size
+
+    def due(self, user_id: int, kind: str) -> bool:
+        now = time.monotonic()
+        key = (user_id, kind)
+        last = self._last.get(key)
+        if last is not None and now - last < self.every:
+            return False
+        self._last[key] = now
+        self._last.move_to_end(key)
+        while len(self._last) > self._size:
+            self._last.popitem(last=False)
+        return True
+
+
 class AskCog(commands.Cog):
     """Answers questions with a quote and a link."""
 
@@ -82,9 +106,19 @@ class AskCog(commands.Cog):
         self.bot = bot
         self.knowledge = knowledge
         self.memory = ThreadMemory()
+        self.notices = Notices()
         self.mention_cooldown = commands.CooldownMapping.from_cooldown(
             COOLDOWN_RATE, COOLDOWN_SECONDS, commands.BucketType.user
         )
+
+    async def _ask(
+        self, question: str, *, guild: int | None, via: str, context: list[Turn] | None = None
+    ) -> Answer:
+        """Ask the knowledge service, counting the question and its latency for /metrics."""
+        started = time.perf_counter()
+        answer = await self.knowledge.ask(question, guild=guild, context=context or ())
+        metrics.record_answer(via, time.perf_counter() - started, abstained=answer.abstained)
+        return answer
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="What you want to know, in your own words")
@@ -92,7 +126,7 @@ class AskCog(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000]) -> None:
         """Ask a question about the news coverage; I answer with a quote and a link."""
         await ui.think(interaction)
-        answer = await self.knowledge.ask(question, guild=interaction.guild_id)
+        answer = await self._ask(question, guild=interaction.guild_id, via="slash")
         embed, view = ui.answer_message(answer)
         message = await ui.reply(interaction, embed=embed, view=view)
         if view is not None:
@@ -119,24 +153,30 @@ class AskCog(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        if me is None or message.author.bot:
+        if me is None or message.author.bot or self.bot.stopping:
             return
         if me.id not in message.raw_mentions:
             return
-        question = question_from(message, me.id)
+        with self.bot.in_flight.track():
+            await self._on_mention(message, me.id)
+
+    async def _on_mention(self, message: discord.Message, bot_id: int) -> None:
+        question = question_from(message, bot_id)
         if not question:
-            await self._send(
-                message.channel, "Mention me with a question, e.g. `@Newsdesk when was the deadline?`"
-            )
+            if self.notices.due(message.author.id, "hint"):
+                await self._send(
+                    message.channel, "Mention me with a question, e.g. `@Newsdesk when was the deadline?`"
+                )
             return
         bucket = self.mention_cooldown.get_bucket(message)
         retry_after = bucket.update_rate_limit() if bucket is not None else None
         if retry_after:
-            await self._send(
-                message.channel,
-                f"Easy there! You're asking faster than I can read; try again in {retry_after:.0f} s.",
-                reference=message,
-            )
+            if self.notices.due(message.author.id, "cooldown"):
+                await self._send(
+                    message.channel,
+                    f"Easy there! You're asking faster than I can read; try again in {retry_after:.0f} s.",
+                    reference=message,
+                )
             return
         try:
             await self._answer_mention(message, question)
@@ -148,21 +188,22 @@ class AskCog(commands.Cog):
         channel = await self._resolve(message.channel)
         if isinstance(channel, discord.Thread) or self.memory.get(channel.id) is not None:
             context = await self._context(channel, before=message)
-            answer = await self.knowledge.ask(question, guild=guild_id, context=context)
+            answer = await self._ask(question, guild=guild_id, via="mention", context=context)
             await self._post_answer(channel, answer, reference=message)
             self.memory.add(
                 channel.id, Turn(question, answer_text(answer), url=None if answer.abstained else answer.url)
             )
             return
+        # Answer first: a question that cannot be asked (too long, empty) is explained in place
+        # instead of leaving an empty thread behind.
+        answer = await self._ask(question, guild=guild_id, via="mention")
         try:
             thread = await message.create_thread(name=thread_name(question), auto_archive_duration=1440)
         except (discord.HTTPException, ValueError) as exc:
             log.warning("could not open a thread in %s (%s); answering in place", channel.id, exc)
-            answer = await self.knowledge.ask(question, guild=guild_id)
             await self._post_answer(channel, answer, reference=message)
             return
         self.memory.seed(thread.id, [])
-        answer = await self.knowledge.ask(question, guild=guild_id)
         await self._post_answer(thread, answer)
         self.memory.add(
             thread.id, Turn(question, answer_text(answer), url=None if answer.abstained else answer.url)
@@ -182,7 +223,7 @@ class AskCog(commands.Cog):
         self, channel: discord.abc.Messageable, answer: Answer, *, reference: discord.Message | None = None
     ) -> None:
         embed, view = ui.answer_message(answer)
-        kwargs: dict[str, object] = {"embed": embed, "allowed_mentions": ui.NO_MENTIONS}
+        kwargs: dict[str, object] = {"embed": limits.fit(embed), "allowed_mentions": ui.NO_MENTIONS}
         if view is not None:
             kwargs["view"] = view
         if reference is not None:
@@ -191,6 +232,7 @@ class AskCog(commands.Cog):
         sent = await channel.send(**kwargs)  # type: ignore[call-overload]
         if view is not None:
             view.message = sent
+            ui.track(self.bot, view)
 
     async def _context(
         self, thread: discord.abc.MessageableChannel, *, before: discord.Message
@@ -240,6 +282,7 @@ class AskCog(commands.Cog):
     async def _send(
         self, channel: discord.abc.Messageable, text: str, *, reference: discord.Message | None = None
     ) -> None:
+        text = limits.clip(text, limits.CONTENT_LIMIT)
         try:
             if reference is not None:
                 await channel.send(

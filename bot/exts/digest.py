@@ -13,9 +13,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import ui
+from bot import limits, metrics, ui
 from bot.exts.sources import MANAGE_GUILD, require_manage_guild
-from knowledge.models import Digest, DigestSchedule
+from knowledge.models import Digest, DigestRun, DigestSchedule
 
 if TYPE_CHECKING:
     from bot.app import NewsdeskBot
@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0
+STOP_SECONDS = 3.0  # a digest being posted at shutdown gets this long to finish its round
 POSTABLE = (discord.ChannelType.text, discord.ChannelType.news)
+
+
+class PostFailed(Exception):
+    """Discord refused the channel (permissions, gone) or failed; the digest is retried later."""
 
 
 @functools.cache
@@ -80,10 +85,10 @@ def posted_summary(digest: Digest, channel_id: int, shown: int = 5) -> str:
     """The confirmation after ``/digest now``: where it went and the first few articles."""
     count = len(digest.items)
     lines = [f"Posted the digest ({count} {'article' if count == 1 else 'articles'}) in <#{channel_id}>:"]
-    lines += [f"• {ui.link(item.title or item.url, item.url, 150)}" for item in digest.items[:shown]]
+    lines += [f"• {limits.link(item.title or item.url, item.url, 150)}" for item in digest.items[:shown]]
     if count > shown:
         lines.append(f"… and {count - shown} more.")
-    return ui.clip("\n".join(lines), ui.CONTENT_LIMIT)
+    return limits.clip("\n".join(lines), limits.CONTENT_LIMIT)
 
 
 def status_embed(schedule: DigestSchedule | None) -> discord.Embed:
@@ -92,9 +97,8 @@ def status_embed(schedule: DigestSchedule | None) -> discord.Embed:
         embed.description = "No digest is set up. Use `/digest set` to choose a channel and a time."
         return embed
     state = "on" if schedule.enabled else "off"
-    embed.description = (
-        f"**{state}**: <#{schedule.channel_id}> every day at {schedule.time} ({ui.safe(schedule.timezone)})"
-    )
+    zone = limits.safe(schedule.timezone)
+    embed.description = f"**{state}**: <#{schedule.channel_id}> every day at {schedule.time} ({zone})"
     if schedule.last_posted_at:
         posted = ui.timestamp(schedule.last_posted_at, "f")
         embed.add_field(name="Last posted", value=posted, inline=True)
@@ -102,7 +106,9 @@ def status_embed(schedule: DigestSchedule | None) -> discord.Embed:
         embed.add_field(name="Last scheduled day", value=schedule.last_posted_on.isoformat(), inline=True)
     if schedule.last_error:
         embed.add_field(
-            name="⚠️ Last problem", value=ui.clip(schedule.last_error, ui.FIELD_VALUE_LIMIT), inline=False
+            name="⚠️ Last problem",
+            value=limits.clip(schedule.last_error, limits.FIELD_VALUE_LIMIT),
+            inline=False,
         )
     return embed
 
@@ -130,6 +136,14 @@ class DigestCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.tick.cancel()
 
+    async def stop_work(self) -> None:
+        """Shutdown: let a digest being posted finish (bounded), then stop the loop."""
+        self.tick.stop()
+        deadline = asyncio.get_running_loop().time() + STOP_SECONDS
+        while self._lock.locked() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        self.tick.cancel()
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return require_manage_guild(interaction)
 
@@ -154,7 +168,7 @@ class DigestCog(commands.Cog):
             interaction,
             content=(
                 f"Done: the digest goes to <#{schedule.channel_id}> every day at {schedule.time} "
-                f"({ui.safe(schedule.timezone)}). Use `/digest now` to post one right away."
+                f"({limits.safe(schedule.timezone)}). Use `/digest now` to post one right away."
             ),
             ephemeral=True,
         )
@@ -224,10 +238,13 @@ class DigestCog(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def run_due(self, now: datetime) -> int:
-        """Post the digests due at ``now``; returns how many were posted."""
+        """Post the digests due at ``now`` for the servers of this process's shards; returns how
+        many were posted. The database hands each (server, day) to one process only."""
         posted = 0
         async with self._lock:
             for schedule, day in await self.knowledge.due_digests(now):
+                if not self.bot.owns_guild(schedule.guild):
+                    continue
                 try:
                     posted += await self._post_scheduled(schedule, day, now)
                 except Exception:
@@ -235,27 +252,69 @@ class DigestCog(commands.Cog):
         return posted
 
     async def _post_scheduled(self, schedule: DigestSchedule, day: date, now: datetime) -> int:
-        digest = await self.knowledge.guild_digest(schedule.guild)
+        run = await self.knowledge.claim_digest(schedule, day, now)
+        if run is None:
+            return 0  # posted already, posting elsewhere, or waiting before a retry
+        digest = await self.knowledge.guild_digest(schedule.guild, until=run.until)
         if not digest.items:
             log.info("server %s: nothing new for the %s digest", schedule.guild, day)
-            await self.knowledge.record_digest(schedule.guild, for_date=day, at=digest.until)
+            await self.knowledge.finish_digest(run)
+            metrics.DIGESTS.labels("empty").inc()
             return 0
-        error = await self._post(schedule.guild, schedule.channel_id, digest)
-        await self.knowledge.record_digest(schedule.guild, for_date=day, at=digest.until, error=error)
-        return 0 if error else 1
+        try:
+            refused = await self._post_run(run, digest)
+        except PostFailed as failure:
+            retry_at = await self.knowledge.postpone_digest(run, str(failure), now)
+            log.warning("server %s: digest not posted (%s); next try %s", schedule.guild, failure, retry_at)
+            metrics.DIGESTS.labels("failed").inc()
+            return 0
+        if not await self.knowledge.finish_digest(run, error=refused):
+            return 0  # another process took over meanwhile (our claim had expired)
+        metrics.DIGESTS.labels("posted").inc()
+        log.info(
+            "server %s: posted the %s digest (%d articles)",
+            schedule.guild,
+            day,
+            len(digest.items),
+            extra={"guild": schedule.guild, "command": "digest", "outcome": "posted"},
+        )
+        return 1
+
+    async def _post_run(self, run: DigestRun, digest: Digest) -> str | None:
+        """Send the messages not sent yet, recording each one; returns why Discord refused a message
+        for good (it is skipped, the rest still go out), or None. Raises PostFailed to retry later."""
+        channel = self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild)
+        refused = None
+        messages = ui.digest_messages(digest)
+        for number, message in enumerate(messages[run.sent :], start=run.sent):
+            try:
+                await channel.send(**message)
+            except discord.HTTPException as exc:
+                reason = post_failure(exc, run.channel_id)
+                if exc.status != 400:
+                    raise PostFailed(reason) from None
+                log.warning(
+                    "server %s: digest message %d refused for good: %s", run.guild, number + 1, reason
+                )
+                refused = f"{reason} (message {number + 1} of {len(messages)} skipped; the rest were posted)"
+            if not await self.knowledge.digest_sent(run, number + 1):
+                raise PostFailed("the digest claim expired while posting; another attempt will finish it")
+        return refused
 
     async def _post(
         self, guild: int, channel_id: int, digest: Digest, *, heading: str = "Daily digest"
     ) -> str | None:
-        """Send the digest; returns the reason it failed, or None."""
+        """Send the digest now (``/digest now``); returns the reason it failed, or None. A message
+        Discord refuses as invalid is skipped; the channel refusing stops the rest."""
         channel = self.bot.get_partial_messageable(channel_id, guild_id=guild)
-        try:
-            for message in ui.digest_messages(digest, heading=heading):
+        for message in ui.digest_messages(digest, heading=heading):
+            try:
                 await channel.send(**message)
-        except discord.HTTPException as exc:
-            reason = post_failure(exc, channel_id)
-            log.warning("server %s: digest not posted: %s", guild, reason)
-            return reason
+            except discord.HTTPException as exc:
+                reason = post_failure(exc, channel_id)
+                log.warning("server %s: digest message not posted: %s", guild, reason)
+                if exc.status != 400:
+                    return reason
         log.info("server %s: posted a digest of %d articles in %s", guild, len(digest.items), channel_id)
         return None
 

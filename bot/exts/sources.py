@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import ui
+from bot import limits, ui
 from knowledge.models import IngestResult, Source
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def describe_added(source: Source, results: list[IngestResult]) -> str:
     """What ``/sources add`` found, in one short paragraph."""
     stored = [r for r in results if r.status != "failed"]
     failed = [r for r in results if r.status == "failed"]
-    name = ui.safe(source.title or source.url)
+    name = limits.safe(source.title or source.url)
     if source.kind == "feed":
         entries = sum(r.articles for r in stored)
         noun = _plural(entries, "entry", "entries")
@@ -44,11 +44,10 @@ def describe_added(source: Source, results: list[IngestResult]) -> str:
         text = f"Added page **{name}** (source #{source.id}): one article"
         text += f", {sum(r.passages for r in stored)} passages." if stored else "."
     if failed:
-        text += (
-            f"\n{len(failed)} could not be read; first problem: {ui.safe(failed[0].error or 'unknown error')}"
-        )
+        problem = limits.safe(failed[0].error or "unknown error")
+        text += f"\n{len(failed)} could not be read; first problem: {problem}"
     text += "\nI'll check it for new articles in the background."
-    return ui.clip(text, ui.CONTENT_LIMIT)
+    return limits.clip(text, limits.CONTENT_LIMIT)
 
 
 def sources_embed(sources: list[Source]) -> discord.Embed:
@@ -60,17 +59,17 @@ def sources_embed(sources: list[Source]) -> discord.Embed:
     lines: list[str] = []
     for source in sources:
         state = "✅ active" if source.state == "active" else "⏸️ paused"
-        title = ui.link(source.title or source.url, source.url, 120)
+        title = limits.link(source.title or source.url, source.url, 120)
         line = f"**#{source.id}** {title} · {source.kind} · {state}"
         line += f" · {source.articles} {_plural(source.articles, 'article', 'articles')}"
         if source.last_success:
             line += f"\n  last success {ui.timestamp(source.last_success, 'R')}"
         if source.last_error:
-            line += f"\n  last error ({source.failures}×): {ui.clip(ui.safe(source.last_error), 200)}"
+            line += f"\n  last error ({source.failures}×): {limits.clip(limits.safe(source.last_error), 200)}"
         lines.append(line)
     text = ""
     for shown, line in enumerate(lines):
-        if len(text) + len(line) + 40 > ui.DESCRIPTION_LIMIT:
+        if len(text) + len(line) + 40 > limits.DESCRIPTION_LIMIT:
             text += f"\n… and {len(lines) - shown} more."
             break
         text += ("\n" if text else "") + line
@@ -103,6 +102,10 @@ class SourcesCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.poll.cancel()
 
+    async def stop_work(self) -> None:
+        """Shutdown: stop polling now (a cancelled round gives its sources back to other processes)."""
+        self.poll.cancel()
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return require_manage_guild(interaction)
 
@@ -127,9 +130,10 @@ class SourcesCog(commands.Cog):
         """Stop following a source (articles already stored stay searchable)."""
         await ui.think(interaction, ephemeral=True)
         removed = await self.knowledge.remove_source(source, guild=interaction.guild_id)
+        name = limits.safe(removed.title or removed.url)
         await ui.reply(
             interaction,
-            content=f"Stopped following **{ui.safe(removed.title or removed.url)}** (source #{removed.id}).",
+            content=f"Stopped following **{name}** (source #{removed.id}).",
             ephemeral=True,
         )
 
@@ -145,7 +149,7 @@ class SourcesCog(commands.Cog):
             label = f"#{source.id} {source.title or source.url}"
             if needle and needle not in label.lower() and needle not in source.url.lower():
                 continue
-            choices.append(app_commands.Choice(name=ui.clip(label, 100), value=source.id))
+            choices.append(app_commands.Choice(name=limits.clip(label, 100), value=source.id))
         return choices[:25]
 
     @tasks.loop(minutes=15)

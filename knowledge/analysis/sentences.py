@@ -45,7 +45,12 @@ def _is_boundary(text: str, end_punct: int, next_start: int) -> bool:
         return nxt.isupper() or nxt.isdigit() or nxt in "\"“‘'("
     if not (nxt.isupper() or nxt in '"“‘('):
         return False
-    m = _WORD_BEFORE.search(head[:-1]) if punct == "." or head.endswith(".") else None
+    # Only the word before the stop matters: searching the whole head each time was quadratic.
+    m = (
+        _WORD_BEFORE.search(head, max(0, len(head) - 81), len(head) - 1)
+        if punct == "." or head.endswith(".")
+        else None
+    )
     if m is None:
         return True
     word = m.group(1).lower().strip(".")

@@ -130,8 +130,10 @@ _PAYWALL = re.compile(
 )
 _SUBSCRIPTION = re.compile(r"\b(?:subscri\w+|members?|log ?in|sign in|register)\b", re.I)
 _TEASER_END = re.compile(r"(?:\[(?:…|\.\.\.)\]|\((?:…|\.\.\.)\)|(?:read more|continue reading)\W*)$", re.I)
+# Labels start with a word character and runs are possessive, so "-.-.-." is not tried n² ways.
 _DOMAIN_ONLY = re.compile(
-    r"^\W*(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,10}(?:/\S*)?\W*$|^\W*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\W*$",
+    r"^\W*+(?:https?://)?(?:www\.)?\w[\w-]*+(?:\.\w[\w-]*+)*\.[a-z]{2,10}(?:/\S*+)?+\W*+$"
+    r"|^\W*+[\w.+-]++@\w[\w-]*+(?:\.\w[\w-]*+)+\W*+$",
     re.I,
 )
 _SOCIAL = re.compile(r"^\W{0,3}(?:ig|instagram|twitter|tiktok|fb|facebook|x)\s*:\s*@", re.I)
@@ -140,6 +142,7 @@ _FOOTNOTE = re.compile(r"^\s*\*[^\W\d_]")  # "*Terms apply ...": a note hung on 
 _SHORT_LABEL = re.compile(r"^[\w'’ &/-]{1,40}:$")
 
 SHORT = 60  # wording rules only fire on paragraphs up to this many words
+SHORT_CHARS = 1_000  # ... and this many characters, so no rule ever reads a long paragraph
 
 
 def _classify(block: Block) -> str | None:
@@ -153,7 +156,7 @@ def _classify(block: Block) -> str | None:
     probe = fold_confusables(text)
     if block.link_ratio >= 0.6 and (words <= 4 or (block.heading and words <= 25)):
         return "links"  # buttons, and headlines of other stories
-    if words > SHORT:
+    if words > SHORT or len(text) > SHORT_CHARS:
         return None
     if _LABEL.match(probe) or (_SHORT_LABEL.match(probe) and words <= 2):
         return "label"
@@ -186,7 +189,8 @@ def filter_blocks(blocks: Sequence[Block]) -> list[str]:
     kept: list[str] = []
     for block in blocks:
         probe = fold_confusables(block.text)
-        if word_count(probe) <= SHORT and _PAYWALL.search(probe) and _SUBSCRIPTION.search(probe):
+        short = len(probe) <= SHORT_CHARS and word_count(probe) <= SHORT
+        if short and _PAYWALL.search(probe) and _SUBSCRIPTION.search(probe):
             if kept:  # a banner above the full text must not cost the article
                 log.debug("paywall notice, dropping the rest: %.60s", block.text)
                 break

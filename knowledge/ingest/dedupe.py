@@ -16,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from knowledge.ingest.limits import stream_safe
+
 log = logging.getLogger(__name__)
 
 BITS = 64
@@ -26,7 +28,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _words(paragraphs: Iterable[str]) -> list[str]:
-    text = unicodedata.normalize("NFKC", "\n".join(paragraphs)).casefold()
+    text = unicodedata.normalize("NFKC", stream_safe("\n".join(paragraphs))).casefold()
     return _WORD.findall(text)
 
 

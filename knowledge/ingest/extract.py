@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import islice
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
+from trafilatura.utils import load_html
 
 from knowledge.errors import ExtractionError
 from knowledge.ingest.boilerplate import Block, filter_blocks, is_boilerplate
+from knowledge.ingest.htmlscan import anchor_texts, link_tags, without_hidden
+from knowledge.ingest.limits import MAX_ARTICLE_CHARS, MAX_CANDIDATES, MAX_TITLE_CHARS, shorten, url_problem
+from knowledge.ingest.markup import bound_markup, bound_tree
 from knowledge.ingest.text import (
     check_text,
     clean_paragraph,
@@ -43,16 +49,18 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIN_ARTICLE_WORDS = 20  # less than this after cleaning is a stub, a login form or a link list
 # extensive_search loads dateparser (seconds per process) and found no extra date on the corpus.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 _BLOCK_TAGS = frozenset({"p", "head", "quote", "item", "row", "code"})
-_SCRIPTS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<head\b.*?</head\s*>", re.I | re.S)
 _ELLIPSIS = ("…", "...")
-_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
-_ATTR = re.compile(r"""([A-Za-z][\w:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-_ANCHOR = re.compile(r"<a\b[^>]*>([^<]{0,400}(?:<(?!/?a\b)[^<]{0,400}){0,20})</a\s*>", re.I)
+# Possessive and anchored at a name's first character, so no start position is retried.
+_ATTR = re.compile(r"""(?<![\w:-])([A-Za-z][\w:-]*+)\s*+=\s*+(?:"([^"]*+)"?+|'([^']*+)'?+|([^\s"'>]++))""")
+_NOT_WORD_RUN = re.compile(r"\W*")
+_MAX_ANCHORS = 2_000  # distinct multi-word link texts compared with a page's text
+_SENTENCE_END = frozenset('.!?”"')
 
 
 def _inline(element: etree._Element, parts: list[str], in_link: bool) -> int:
@@ -103,6 +111,15 @@ def _blocks(body: etree._Element) -> Iterator[Block]:
             yield Block(text, min(1.0, linked / max(1, len(text))), heading=element.tag == "head")
 
 
+def _first_candidates(items: Iterable[T]) -> list[T]:
+    """The first :data:`MAX_CANDIDATES` paragraphs: no more can be stored, so no more are judged."""
+    kept = list(islice(items, MAX_CANDIDATES + 1))
+    if len(kept) > MAX_CANDIDATES:
+        log.warning("only the first %d paragraphs of this document are read", MAX_CANDIDATES)
+        del kept[MAX_CANDIDATES:]
+    return kept
+
+
 def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -123,13 +140,18 @@ def _site(url: str | None, sitename: str | None) -> str | None:
 
 def _canonical(html: str) -> str | None:
     """The page's rel=canonical link when it is absolute (trafilatura prefers og:url)."""
-    for tag in _LINK_TAG.findall(html[:300_000]):
+    for tag in link_tags(html[:300_000]):
         attrs = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTR.findall(tag)}
         if "canonical" in attrs.get("rel", "").lower().split():
             href = strip_tags(attrs.get("href", "")).strip()
             if href.startswith(("http://", "https://")):
-                return href
+                return _storable(href)
     return None
+
+
+def _storable(link: str | None) -> str | None:
+    """A page's claim to a canonical link, unless it is too long to store (then it is ignored)."""
+    return link if link and url_problem(link) is None else None
 
 
 def _mostly_links(html: str, paragraphs: list[str]) -> bool:
@@ -138,16 +160,21 @@ def _mostly_links(html: str, paragraphs: list[str]) -> bool:
     trafilatura's fallback extractors flatten a list of headlines into one "paragraph" without
     link markup, so this is checked against the anchors of the original page.
     """
-    text = paragraph_key(" ".join(paragraphs))
+    text = paragraph_key(" ".join(paragraphs))[:MAX_ARTICLE_CHARS]
     if not text:
         return True
-    anchors = {paragraph_key(a) for a in _ANCHOR.findall(html)}
-    found = [len(a) for a in anchors if a.count(" ") >= 3 and a in text]
+    anchors: set[str] = set()
+    for anchor in anchor_texts(html):  # each is searched in the text: at most _MAX_ANCHORS
+        if (key := paragraph_key(anchor)).count(" ") >= 3:
+            anchors.add(key)
+            if len(anchors) >= _MAX_ANCHORS:
+                break
+    found = [len(a) for a in anchors if a in text]
     return len(found) >= 4 and sum(found) >= 0.5 * len(text)  # many links, not one wrapped story
 
 
 def _visible_text(html: str) -> str:
-    return normalize_space(strip_tags(_SCRIPTS.sub(" ", html)))
+    return normalize_space(strip_tags(without_hidden(html)))
 
 
 def _standfirst(description: str | None, title: str, html: str, paragraphs: list[str]) -> str | None:
@@ -167,8 +194,12 @@ def _standfirst(description: str | None, title: str, html: str, paragraphs: list
 
 def _run_trafilatura(html: str, url: str | None) -> trafilatura.settings.Document | None:
     try:
+        tree = load_html(html)  # parsed the way trafilatura parses, then bounded
+        if tree is None:
+            return None
+        bound_tree(tree)
         document = trafilatura.bare_extraction(
-            html,
+            tree,
             url=url,
             include_comments=False,
             include_tables=True,
@@ -199,10 +230,11 @@ def extract_html(
     check_text(text)
     if not text.strip():
         raise ExtractionError("The page is empty: there is no article text in it.")
+    text = bound_markup(text)
     document = _run_trafilatura(text, url)
     if document is None or document.body is None:
         raise ExtractionError("The page holds no article text (it may be a login page, a list or empty).")
-    paragraphs = filter_blocks(list(_blocks(document.body)))
+    paragraphs = filter_blocks(_first_candidates(_blocks(document.body)))
     title = clean_paragraph(document.title or "")
     lede = _standfirst(document.description, title, text, paragraphs)
     if lede is not None:
@@ -210,8 +242,8 @@ def extract_html(
     paragraphs = dedupe_paragraphs(paragraphs)
     if sum(word_count(p) for p in paragraphs) < MIN_ARTICLE_WORDS or _mostly_links(text, paragraphs):
         raise ExtractionError("The page holds no article text (it may be a login page, a list or empty).")
-    canonical = url or _canonical(text) or document.url or ""
-    title = title or _fallback_title(paragraphs)
+    canonical = url or _canonical(text) or _storable(document.url) or ""
+    title = shorten(title, MAX_TITLE_CHARS) or _fallback_title(paragraphs)
     return Article(
         url=canonical,
         title=title,
@@ -239,7 +271,7 @@ def extract_text(text: str, *, url: str | None = None, title: str | None = None)
     (unless ``title`` is given) and the ones before it are dropped as section labels.
     """
     check_text(text)
-    lines = [p for p in split_paragraphs(text) if not is_boilerplate(p)]
+    lines = [p for p in _first_candidates(split_paragraphs(text)) if not is_boilerplate(p)]
     head = 0
     while head < len(lines) and head < 4 and _headline_like(lines[head]):
         head += 1
@@ -257,7 +289,7 @@ def extract_text(text: str, *, url: str | None = None, title: str | None = None)
         raise ExtractionError("The text holds no article: it is empty or too short to quote from.")
     return Article(
         url=url or "",
-        title=normalize_space(title or "") or _fallback_title(paragraphs),
+        title=shorten(normalize_space(title or ""), MAX_TITLE_CHARS) or _fallback_title(paragraphs),
         paragraphs=tuple(paragraphs),
         site=_site(url, None),
     )
@@ -270,7 +302,14 @@ def _is_title(lines: list[str], title: str) -> bool:
 
 def _navigation(line: str) -> bool:
     """Very short lines without sentence punctuation: menus, section names, widget labels."""
-    return word_count(line) <= 3 and not re.search(r"[.!?”\"]\W*$", line)
+    return word_count(line) <= 3 and not _ends_sentence(line)
+
+
+def _ends_sentence(line: str) -> bool:
+    """True when the run of non-word characters ending ``line`` holds sentence punctuation."""
+    match = _NOT_WORD_RUN.match(line[::-1])  # anchored at the end: one scan, no retries
+    tail = match.group(0) if match else ""
+    return any(ch in _SENTENCE_END for ch in tail)
 
 
 def _trim_navigation(lines: list[str]) -> list[str]:

@@ -20,23 +20,28 @@ from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
-from charset_normalizer import from_bytes
 
-from knowledge.errors import FeedError
+from knowledge.errors import ExtractionError, FeedError
+from knowledge.ingest.feedxml import MAX_ENTRIES, safe_feed_xml
 from knowledge.ingest.fragments import html_paragraphs
+from knowledge.ingest.limits import MAX_TITLE_CHARS, shorten
+from knowledge.ingest.text import clean_paragraph, decode_xml
 from knowledge.models import Article
 
 log = logging.getLogger(__name__)
 
 FeedKind = Literal["rss", "atom", "jsonfeed"]
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_XML_ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=", re.IGNORECASE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """One item of a feed; ``url`` is absolute (http/https) or None when the entry has no link."""
+    """One item of a feed; ``url`` is absolute (http/https) or None when the entry has no link.
+
+    ``content_html`` and ``summary`` are the feed's HTML as given (not sanitised): they are only
+    ever reduced to text by :func:`~knowledge.ingest.fragments.html_paragraphs`.
+    """
 
     url: str | None
     title: str
@@ -141,27 +146,23 @@ def _entry_content(entry: Any) -> str | None:
     return None
 
 
-def _guess_charset(data: bytes) -> str | None:
-    """The encoding of an XML feed that declares none and is not UTF-8 (koi8-r, Shift_JIS, Big5…)."""
-    if _XML_ENCODING.match(data[:200]):
-        return None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        best = from_bytes(data[:65536]).best()
-        return best.encoding if best is not None else None
-    return None
-
-
 def _xml_feed(data: bytes, url: str | None, charset: str | None) -> Feed:
-    charset = charset or _guess_charset(data)
-    # Only a charset is passed on: feedparser applies RFC 3023 rules to the media type (text/xml
-    # would force US-ASCII), and we already sniffed that this is a feed.
-    headers = {"content-type": f"application/xml; charset={charset}"} if charset else None
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    try:
+        text = decode_xml(data, charset)
+    except ExtractionError:
+        raise FeedError("not a feed: the document is binary data, not XML") from None
+    document, problem = safe_feed_xml(text)
+    # feedparser sees only lxml's bounded UTF-8 re-serialisation; its HTML sanitiser and URI
+    # resolver are off (both quadratic on hostile markup): entry HTML is reduced to text by
+    # html_paragraphs, never shown as HTML.
+    parsed = feedparser.parse(
+        document,
+        response_headers={"content-type": "application/xml; charset=utf-8"},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     version = str(parsed.get("version") or "")
-    problem = None
-    if parsed.get("bozo"):
+    if problem is None and parsed.get("bozo"):
         problem = str(parsed.get("bozo_exception") or "malformed feed")
     if not parsed.entries:
         if not version:
@@ -178,7 +179,7 @@ def _xml_feed(data: bytes, url: str | None, charset: str | None) -> Feed:
         entries.append(
             FeedEntry(
                 url=_entry_link(entry, base),
-                title=html.unescape(str(entry.get("title") or "")).strip(),
+                title=clean_paragraph(str(entry.get("title") or "")),
                 published=published,
                 content_html=_entry_content(entry),
                 summary=str(entry["summary"]) if entry.get("summary") else None,
@@ -188,10 +189,12 @@ def _xml_feed(data: bytes, url: str | None, charset: str | None) -> Feed:
             )
         )
     if problem:
-        log.warning("recovered %d entries from a broken feed %s: %s", len(entries), url or "", problem)
+        log.warning(
+            "recovered %d entries from a broken feed%s: %s", len(entries), f" {url}" if url else "", problem
+        )
     kind: FeedKind = "atom" if version.startswith("atom") else "rss"
-    title = str(meta.get("title")).strip() if meta.get("title") else None
-    return Feed(kind, version, title, base, tuple(entries), problem)
+    title = shorten(clean_paragraph(str(meta["title"])), MAX_TITLE_CHARS) if meta.get("title") else None
+    return Feed(kind, version, title or None, base, tuple(entries), problem)
 
 
 def _json_feed(data: bytes, url: str | None) -> Feed:
@@ -199,13 +202,18 @@ def _json_feed(data: bytes, url: str | None) -> Feed:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(f"not a feed: the JSON Feed is not valid JSON ({exc})") from exc
+    except RecursionError:  # the C decoder counts its depth against the interpreter's limit
+        raise FeedError("not a feed: the JSON is nested too deeply to be a JSON Feed") from None
     version = doc.get("version") if isinstance(doc, dict) else None
     if not isinstance(version, str) or "jsonfeed.org/version/1" not in version:
         raise FeedError("not a feed: JSON without a JSON Feed 1.x version")
     base = _absolute(doc.get("home_page_url"), url) or url
     entries = []
     items = doc.get("items")
-    for item in items if isinstance(items, list) else []:
+    items = items if isinstance(items, list) else []
+    if len(items) > MAX_ENTRIES:
+        log.warning("reading the first %d of the JSON Feed's %d items", MAX_ENTRIES, len(items))
+    for item in items[:MAX_ENTRIES]:
         if not isinstance(item, dict):
             continue
         published, date_only = parse_date(_str(item.get("date_published")) or _str(item.get("date_modified")))
@@ -225,7 +233,8 @@ def _json_feed(data: bytes, url: str | None) -> Feed:
                 date_only=date_only,
             )
         )
-    return Feed("jsonfeed", version, _str(doc.get("title")), base, tuple(entries))
+    title = shorten(clean_paragraph(_str(doc.get("title")) or ""), MAX_TITLE_CHARS)
+    return Feed("jsonfeed", version, title or None, base, tuple(entries))
 
 
 def _str(value: Any) -> str | None:
@@ -260,7 +269,7 @@ def entry_article(entry: FeedEntry, *, feed: Feed | None = None) -> Article | No
     if not paragraphs:
         return None
     host = urlsplit(entry.url).hostname or ""
-    title = entry.title or paragraphs[0][:120]
+    title = shorten(entry.title, MAX_TITLE_CHARS) or shorten(paragraphs[0], 120)
     return Article(
         url=entry.url,
         title=title,

@@ -25,6 +25,7 @@ from yarl import URL
 
 from knowledge.errors import BlockedURL, FetchError
 from knowledge.ingest.guard import Resolver, check_url, resolve_checked, system_resolver
+from knowledge.ingest.limits import MAX_ETAG_CHARS, MAX_LAST_MODIFIED_CHARS
 from knowledge.ingest.sniff import Kind, UnsupportedContent, refuse_early, sniff_kind
 
 if TYPE_CHECKING:
@@ -273,8 +274,9 @@ class Fetcher:
             check_url(target)
             log.debug("redirect %s -> %s", url, target)
             return target
-        etag = resp.headers.get("ETag")
-        last_modified = resp.headers.get("Last-Modified")
+        # Validators longer than their columns are dropped (we re-download), never stored.
+        etag = _validator(resp.headers.get("ETag"), MAX_ETAG_CHARS)
+        last_modified = _validator(resp.headers.get("Last-Modified"), MAX_LAST_MODIFIED_CHARS)
         content_type = resp.content_type.lower() if "Content-Type" in resp.headers else ""
         if status == 304:
             return FetchResult(str(url), status, b"", content_type, resp.charset, etag, last_modified, True)
@@ -320,6 +322,10 @@ def _parse(url: str) -> URL:
         raise BlockedURL(f"refused: {url!r} is not a valid link") from exc
     check_url(parsed)
     return parsed
+
+
+def _validator(value: str | None, limit: int) -> str | None:
+    return value if value is not None and len(value) <= limit else None
 
 
 def _size(n: int) -> str:

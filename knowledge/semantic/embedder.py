@@ -57,6 +57,7 @@ class SentenceTransformerEmbedder:
     def _loaded(self) -> Any:
         with self._lock:
             if self._model is None:
+                _quiet_libraries()
                 from sentence_transformers import SentenceTransformer
 
                 log.info("loading sentence embedding model %s", self._location)
@@ -82,6 +83,17 @@ class SentenceTransformerEmbedder:
             list(texts), batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _quiet_libraries() -> None:
+    """No progress bars or advice on stderr: the bot's log (JSON lines, perhaps) is the only output."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
 
 
 def available() -> bool:

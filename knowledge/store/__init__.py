@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from knowledge.store.articles import ArticleStore, IndexRow, NewArticle, SaveOutcome
@@ -37,6 +38,11 @@ class Store(ArticleStore, SourceStore, ScheduleStore, VectorStore):
         if migrate:
             await upgrade(engine)
         return cls(engine)
+
+    async def ping(self) -> None:
+        """Raise unless the database answers a trivial query (readiness checks)."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def upgrade(self) -> None:
         await upgrade(self.engine)

@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
@@ -17,6 +17,7 @@ from sqlalchemy.pool import StaticPool
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x6E657773  # any constant: PostgreSQL advisory lock taken while migrating
 
 
 def is_sqlite(url: str) -> bool:
@@ -74,5 +75,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 async def upgrade(engine: AsyncEngine) -> None:
     """Apply every pending migration (idempotent)."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # several bot processes may start at once: one migrates, the others wait and find it done
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
     log.debug("database at %s is up to date", engine.url.render_as_string(hide_password=True))

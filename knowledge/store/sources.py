@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge.errors import InvalidInput, NotFound
 from knowledge.models import Source, SourceKind
 from knowledge.store.convert import guild_key, to_source
-from knowledge.store.tables import GLOBAL, ArticleRow, SourceRow, utcnow
+from knowledge.store.tables import GLOBAL, ArticleRow, SourceClaimRow, SourceRow, UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
 
 SOURCE_FIELDS = frozenset(
     {
@@ -120,3 +125,89 @@ class SourceStore:
             )
             or 0
         )
+
+    # -- claims: several processes, each due source polled by exactly one ---------------------------
+
+    async def claim_due_sources(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int = 100
+    ) -> list[Source]:
+        """Lease up to ``limit`` due sources to ``owner`` until ``now + lease``; none leased twice.
+
+        One INSERT ... SELECT ... ON CONFLICT statement takes the leases: rows another process has
+        locked are skipped (PostgreSQL ``FOR UPDATE SKIP LOCKED``), and a live lease is only taken
+        over once it has expired. A source polled by someone else since we looked is not due any
+        more; it is checked again after the claim and given back.
+        """
+        expires = now + lease
+        async with self._sessions() as session:
+            dialect = session.get_bind().dialect.name
+            live = select(SourceClaimRow.source_id).where(SourceClaimRow.expires_at > now)
+            due = (
+                select(
+                    SourceRow.id,
+                    literal(owner).label("owner"),
+                    literal(expires, UTCDateTime()).label("expires_at"),
+                )
+                .where(
+                    SourceRow.state == "active",
+                    or_(SourceRow.next_poll_at.is_(None), SourceRow.next_poll_at <= now),
+                    SourceRow.id.not_in(live),
+                )
+                .order_by(SourceRow.next_poll_at, SourceRow.id)
+                .limit(limit)
+            )
+            if dialect == "postgresql":
+                due = due.with_for_update(of=SourceRow, skip_locked=True)
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = insert(SourceClaimRow).from_select(["source_id", "owner", "expires_at"], due)
+            claim = statement.on_conflict_do_update(
+                index_elements=[SourceClaimRow.source_id],
+                set_={"owner": statement.excluded.owner, "expires_at": statement.excluded.expires_at},
+                where=SourceClaimRow.expires_at <= now,
+            ).returning(SourceClaimRow.source_id)
+            try:
+                async with session.begin():
+                    claimed = set(await session.scalars(claim))
+            except DBAPIError as error:  # a deadlock or serialization failure: try again next round
+                log.info("claiming due sources failed (%s); retrying next round", type(error.orig).__name__)
+                return []
+        if not claimed:
+            return []
+        async with self._sessions() as session:
+            rows = list(await session.scalars(select(SourceRow).where(SourceRow.id.in_(claimed))))
+        still_due = [
+            r for r in rows if r.state == "active" and (r.next_poll_at is None or r.next_poll_at <= now)
+        ]
+        stale = claimed - {r.id for r in still_due}
+        if stale:
+            await self.release_source_claims(stale, owner=owner)
+        still_due.sort(key=lambda r: (r.next_poll_at or now, r.id))
+        return [to_source(row) for row in still_due]
+
+    async def renew_source_claims(self, source_ids: Collection[int], *, owner: str, until: datetime) -> int:
+        """Extend ``owner``'s leases (a long poll keeps its sources); returns how many it still held."""
+        if not source_ids:
+            return 0
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(SourceClaimRow)
+                .where(SourceClaimRow.source_id.in_(list(source_ids)), SourceClaimRow.owner == owner)
+                .values(expires_at=until)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def release_source_claims(self, source_ids: Collection[int] | None = None, *, owner: str) -> None:
+        """Give back ``owner``'s leases (all of them when ``source_ids`` is None)."""
+        query = delete(SourceClaimRow).where(SourceClaimRow.owner == owner)
+        if source_ids is not None:
+            if not source_ids:
+                return
+            query = query.where(SourceClaimRow.source_id.in_(list(source_ids)))
+        async with self._sessions() as session, session.begin():
+            await session.execute(query)
+
+    async def source_claims(self) -> dict[int, str]:
+        """Live and expired leases: source id -> owner (what an operator or a test looks at)."""
+        async with self._sessions() as session:
+            result = await session.execute(select(SourceClaimRow.source_id, SourceClaimRow.owner))
+            return {int(source_id): str(owner) for source_id, owner in result}

@@ -147,6 +147,37 @@ class SettingRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class SourceClaimRow(Base):
+    """A process's lease on one source while it polls it; an expired lease may be taken over."""
+
+    __tablename__ = "source_claims"
+
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DigestRunRow(Base):
+    """One server's digest for one local day: claimed before posting, progress recorded per message."""
+
+    __tablename__ = "digest_runs"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    window_until: Mapped[datetime] = mapped_column(UTCDateTime)  # the digest covers articles up to here
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sent: Mapped[int] = mapped_column(Integer, default=0)  # messages already posted
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
 class PassageVectorRow(Base):
     """Sentence embeddings of one passage (derived data: rebuilt by embedding the passage again)."""
 

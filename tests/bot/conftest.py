@@ -14,17 +14,25 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.app import NewsdeskBot
-from knowledge.config import Settings
+from bot.config import BotSettings
 from knowledge.models import Alternative, Answer
 from tests.bot.fakes import FakeKnowledge
 from tests.conftest import SEED, SEED_URL, make_settings
 from tests.fakediscord import FakeDiscord
 
 
+def make_bot_settings(tmp_path: Path, database_url: str | None = None, **extra: object) -> BotSettings:
+    """The test settings (tests.conftest.make_settings) with the bot's own on top."""
+    base = make_settings(tmp_path, database_url)
+    values = {field.validation_alias: getattr(base, name) for name, field in type(base).model_fields.items()}
+    values.update(extra)
+    return BotSettings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
 class Harness:
     """The real bot (in this process) against the fake Discord, on one Knowledge service."""
 
-    def __init__(self, fake: FakeDiscord, knowledge: Any, settings: Settings) -> None:
+    def __init__(self, fake: FakeDiscord, knowledge: Any, settings: BotSettings) -> None:
         self.fake = fake
         self.knowledge = knowledge
         self.settings = settings
@@ -73,12 +81,12 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
-    return make_settings(tmp_path, **fake.env())
+def bot_settings(tmp_path: Path, fake: FakeDiscord) -> BotSettings:
+    return make_bot_settings(tmp_path, **fake.env())
 
 
 @pytest.fixture
-async def seeded(bot_settings: Settings) -> AsyncIterator[Any]:
+async def seeded(bot_settings: BotSettings) -> AsyncIterator[Any]:
     """The real Knowledge service on a temp SQLite database holding the founding article."""
     from knowledge.service import Knowledge
 
@@ -90,7 +98,7 @@ async def seeded(bot_settings: Settings) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def harness(fake: FakeDiscord, seeded: Any, bot_settings: Settings) -> AsyncIterator[Harness]:
+async def harness(fake: FakeDiscord, seeded: Any, bot_settings: BotSettings) -> AsyncIterator[Harness]:
     runner = Harness(fake, seeded, bot_settings)
     await runner.start()
     yield runner
@@ -121,7 +129,7 @@ def canned_answer() -> Answer:
 
 
 @pytest.fixture
-async def canned(fake: FakeDiscord, bot_settings: Settings) -> AsyncIterator[Harness]:
+async def canned(fake: FakeDiscord, bot_settings: BotSettings) -> AsyncIterator[Harness]:
     """The bot on a FakeKnowledge with a canned answer (for UI behaviour that must not depend on ranking)."""
     knowledge = FakeKnowledge()
     knowledge.answer = canned_answer()

@@ -395,3 +395,34 @@ async def test_two_hundred_concurrent_interactions_acknowledged(fake: FakeDiscor
         latencies = [r.latency for r in records]
         assert all(latency is not None and latency < 3 for latency in latencies), max(latencies)  # type: ignore[type-var]
         assert len(fake.messages_in(fake.general)) == 200
+
+
+async def test_shards_see_only_their_guilds_and_events(fake: FakeDiscord) -> None:
+    fake.add_guild("Other", shard=(fake.guild.id >> 22) % 2 ^ 1, shard_count=2)
+    home = (fake.guild.id >> 22) % 2
+    clients = [
+        discord.AutoShardedClient(
+            intents=discord.Intents.default(), shard_count=2, shard_ids=[i], guild_ready_timeout=GUILD_READY
+        )
+        for i in (0, 1)
+    ]
+    seen: list[list[str]] = [[], []]
+    for number, client in enumerate(clients):
+
+        @client.event
+        async def on_message(message: discord.Message, number: int = number) -> None:
+            seen[number].append(message.content)
+
+    async with connected(clients[0], fake), connected(clients[1], fake):
+        await fake.wait_for_shards({0, 1})
+        guilds = [{g.id for g in c.guilds} for c in clients]
+        assert guilds[home] == {fake.guild.id} and len(guilds[1 - home]) == 1
+        assert not guilds[0] & guilds[1]
+        await fake.send_message(f"{fake.bot_mention} hello", channel=fake.general, author=fake.member)
+        async with asyncio.timeout(5):
+            while not seen[home]:
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+        assert seen[1 - home] == []
+    ready = [p["d"]["shard"] for p in fake.gateway.ops(2)]
+    assert sorted(ready) == [[0, 2], [1, 2]]

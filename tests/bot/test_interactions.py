@@ -13,9 +13,8 @@ import pytest
 from bot import ui
 from knowledge.errors import InvalidInput
 from knowledge.models import Passage, SearchHit
-from tests.bot.conftest import Harness, bot_payloads
+from tests.bot.conftest import Harness, bot_payloads, make_bot_settings
 from tests.bot.fakes import FakeKnowledge
-from tests.conftest import make_settings
 from tests.fakediscord import FakeDiscord
 
 EPHEMERAL = 1 << 6
@@ -253,7 +252,7 @@ async def test_commands_sync_to_the_dev_server_only_when_they_change(canned: Har
 
 async def test_commands_sync_globally_without_a_dev_server(fake: FakeDiscord, tmp_path: Path) -> None:
     env = {**fake.env(), "NEWSDESK_DEV_GUILD_ID": ""}
-    runner = Harness(fake, FakeKnowledge(), make_settings(tmp_path, **env))
+    runner = Harness(fake, FakeKnowledge(), make_bot_settings(tmp_path, **env))
     await runner.start()
     try:
         assert fake.command_names(None) == {"ask", "search", "sources", "digest"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -60,11 +61,43 @@ async def test_rejected_token_is_one_clear_line_and_exit_1(tmp_path: Path, fake_
     assert process.returncode == 1
     text = err.decode()
     assert "Discord rejected DISCORD_TOKEN" in text and "Traceback" not in text
+    assert "PyNaCl" not in text and "voice" not in text
+
+
+async def test_unreachable_discord_is_retried_with_one_line_per_attempt(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    env = environment(
+        tmp_path,
+        DISCORD_TOKEN="some-token",
+        NEWSDESK_DISCORD_API_BASE=f"http://127.0.0.1:{closed}/api/v10",
+        NEWSDESK_DISCORD_GATEWAY=f"ws://127.0.0.1:{closed}/",
+    )
+    process = await launch(tmp_path, env, "-m", "bot.cli", "run")
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while sum("retrying in" in line for line in lines) < 2:
+                lines.append((await process.stderr.readline()).decode())
+        process.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(process.stderr.read(), 10)
+        await asyncio.wait_for(process.wait(), 10)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    text = "".join(lines) + rest.decode()
+    assert process.returncode == 0, text
+    attempts = [line for line in text.splitlines() if "retrying in" in line]
+    assert len(attempts) >= 2 and all("cannot reach Discord" in a and "(attempt " in a for a in attempts)
+    assert "Traceback" not in text and "PyNaCl" not in text
 
 
 @pytest.mark.parametrize(
     ("command", "sig"),
-    [(("-m", "knowledge.cli", "run"), signal.SIGINT), (("-m", "bot"), signal.SIGTERM)],
+    [(("-m", "bot.cli", "run"), signal.SIGINT), (("-m", "bot"), signal.SIGTERM)],
     ids=["newsdesk-run-SIGINT", "python-m-bot-SIGTERM"],
 )
 async def test_runs_against_the_fake_and_exits_cleanly_on_a_signal(

@@ -11,7 +11,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import ERROR_HANDLER, NewsdeskBot, discover_extensions
-from knowledge.config import Settings
+from bot.config import BotSettings
 from tests.bot.fakes import FakeKnowledge
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
@@ -20,7 +20,7 @@ PLACEHOLDER = "…"  # what discord.py uses when a command or option has no desc
 
 @pytest.fixture
 async def loaded_bot(tmp_path: Path) -> AsyncIterator[NewsdeskBot]:
-    settings = Settings(_env_file=None, NEWSDESK_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/t.db")  # type: ignore[call-arg]
+    settings = BotSettings(_env_file=None, NEWSDESK_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/t.db")  # type: ignore[call-arg]
     bot = NewsdeskBot(settings, knowledge=FakeKnowledge())  # type: ignore[arg-type]
     async with bot:
         for name in (ERROR_HANDLER, *discover_extensions()):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from discord.gateway import DiscordWebSocket
 
-from knowledge.config import Settings
+from bot.config import BotSettings
 from tests.bot.conftest import Harness, bot_payloads
 from tests.conftest import SEED_URL
 from tests.fakediscord import FakeDiscord
@@ -41,7 +41,7 @@ async def test_a_dropped_gateway_is_resumed(canned: Harness, abrupt: bool) -> No
 
 
 @pytest.fixture
-async def crowd(fake: FakeDiscord, seeded: Any, bot_settings: Settings) -> AsyncIterator[Harness]:
+async def crowd(fake: FakeDiscord, seeded: Any, bot_settings: BotSettings) -> AsyncIterator[Harness]:
     fake.crowd = [fake.add_member(f"reader{i}") for i in range(200)]  # type: ignore[attr-defined]
     runner = Harness(fake, seeded, bot_settings)
     await runner.start()

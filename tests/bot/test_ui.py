@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import discord
+import pytest
 
 from bot import ui
 from knowledge.models import Alternative, Answer, Digest, DigestItem, Passage, SearchHit
@@ -155,3 +156,58 @@ def test_one_huge_site_continues_in_more_embeds() -> None:
 
 def test_timestamp_treats_naive_as_utc() -> None:
     assert ui.timestamp(datetime(1970, 1, 2)) == "<t:86400:D>"
+
+
+def _fits(embed: discord.Embed) -> bool:
+    return (
+        len(embed.title or "") <= ui.TITLE_LIMIT
+        and len(embed.description or "") <= ui.DESCRIPTION_LIMIT
+        and all(len(f.value or "") <= ui.FIELD_VALUE_LIMIT and len(f.name or "") <= 256 for f in embed.fields)
+        and len(embed) <= ui.MESSAGE_EMBED_TOTAL
+    )
+
+
+@pytest.mark.parametrize("length", [5_000, 100_000])
+def test_digest_with_a_huge_url_stays_within_every_limit(length: int) -> None:
+    huge = "https://big.example/" + "a" * length
+    items = (
+        DigestItem(
+            "Normal story", "https://a.com/1", "a.com", None, "A lede sentence that is long enough here."
+        ),
+        DigestItem("Huge link", huge, "a.com", None, "Another lede sentence that is long enough here."),
+        DigestItem("", huge, "b.com", None, "x" * 20_000),
+    )
+    messages = ui.digest_messages(Digest(None, datetime.now(UTC), items))
+    for message in messages:
+        assert len(message["embeds"]) <= ui.EMBEDS_PER_MESSAGE
+        assert sum(len(e) for e in message["embeds"]) <= ui.MESSAGE_EMBED_TOTAL
+        assert all(_fits(e) for e in message["embeds"])
+    text = "".join(e.description or "" for m in messages for e in m["embeds"])
+    assert "[Normal story](https://a.com/1)" in text
+    assert "Huge link" in text and huge not in text  # shown as a plain title, not a 100k link
+
+
+def test_only_http_links_reach_discord() -> None:
+    local = make_answer(url="file:///home/me/story.html", title="Saved story")
+    embed = ui.answer_embed(local)
+    assert embed.url is None and embed.title == "Saved story"
+    assert ui.link("Saved story", "file:///home/me/story.html") == "Saved story"
+    assert ui.link("x", "javascript:alert(1)") == "x"
+    assert ui.answer_embed(make_answer(url="https://e.com/" + "a" * 3000)).url is None
+    alternatives = ui.alternatives_embed([Alternative("q", "file:///tmp/a.txt", "Local [1]", 0.5)])
+    assert "file://" not in (alternatives.description or "")
+
+
+def test_every_embed_is_fitted_whatever_it_holds() -> None:
+    embed = discord.Embed(title="t" * 1000, description="d" * 10_000)
+    for _ in range(30):
+        embed.add_field(name="n" * 500, value="v" * 3000)
+    embed.set_footer(text="f" * 5000)
+    fitted = ui.fit(embed)
+    assert _fits(fitted) and len(fitted.fields) <= 25
+
+
+def test_message_content_is_cut_to_two_thousand_characters() -> None:
+    kwargs = ui.within_limits({"content": "x" * 5000, "embeds": [discord.Embed(description="y" * 9000)] * 12})
+    assert len(kwargs["content"]) == ui.CONTENT_LIMIT
+    assert len(kwargs["embeds"]) == ui.EMBEDS_PER_MESSAGE and all(_fits(e) for e in kwargs["embeds"])

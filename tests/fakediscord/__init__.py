@@ -47,7 +47,13 @@ process-global, so do not run two fakes in one process concurrently.
 The world: ``fake.guild`` with ``fake.general``, ``fake.news`` (text channels under
 ``fake.category``), ``fake.thread`` (a public thread in general), members ``fake.admin`` (Manage
 Server), ``fake.member`` (plain), ``fake.bot_member``; ``fake.bot_user``, ``fake.owner``.
-Add more with ``add_member``/``add_channel``/``add_role`` before the client connects.
+Add more with ``add_member``/``add_channel``/``add_role`` before the client connects, and more
+servers with ``add_guild(name, shard=, shard_count=)`` (a ``Server``: guild, admin, member, general, news).
+
+Shards: IDENTIFY with ``shard: [id, count]`` gets READY/GUILD_CREATE for the guilds with
+``(guild_id >> 22) % count == id`` only, and every guild event (interactions, messages) goes to that
+shard's session alone; events without a guild go to shard 0. ``recommended_shards`` is what
+``GET /gateway/bot`` answers; ``wait_for_shards({0, 1})`` waits for both sessions.
 
 Events: ``send_interaction``, ``send_autocomplete``, ``click`` (components), ``submit_modal``,
 ``send_message``, ``dispatch(event, data)``, ``drop_gateway``, ``invalidate_session``,
@@ -61,7 +67,7 @@ Faults: ``rate_limit_next``, ``fail_next``, ``interaction_deadline`` (3 s), ``ga
 
 from .objects import Channel, ChannelType, Guild, Member, Perm, Role, User
 from .server import FakeDiscord, Pings
-from .world import ApiError, Call, InteractionRecord
+from .world import ApiError, Call, InteractionRecord, Server
 
 __all__ = [
     "ApiError",
@@ -75,5 +81,6 @@ __all__ = [
     "Perm",
     "Pings",
     "Role",
+    "Server",
     "User",
 ]

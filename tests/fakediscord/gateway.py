@@ -77,6 +77,9 @@ EVENT_INTENTS: dict[str, int] = {
 }
 
 
+GUILD_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})  # the guild's id is "id"
+
+
 @dataclass
 class Session:
     """A gateway session: survives dropped connections until invalidated."""
@@ -88,6 +91,18 @@ class Session:
     sent: deque[JSON] = field(default_factory=lambda: deque(maxlen=5000))
     conn: Connection | None = None
     invalid: bool = False
+    shard: tuple[int, int] | None = None  # (shard id, shard count) from IDENTIFY
+
+    def receives(self, event: str, data: JSON) -> bool:
+        """Discord routes a guild's events to the shard ``(guild_id >> 22) % shard_count``; events
+        without a guild (DMs) go to shard 0."""
+        if self.shard is None:
+            return True
+        guild_id = data.get("id") if event in GUILD_EVENTS else data.get("guild_id")
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return (int(guild_id) >> 22) % count == shard_id
 
 
 def stream_compressor(kind: str | None) -> Callable[[bytes], bytes] | None:
@@ -166,6 +181,10 @@ class Gateway:
     def active(self) -> list[Connection]:
         return [c for c in self.connections if not c.ws.closed and c.session is not None]
 
+    def connected_shards(self) -> set[int]:
+        """Shard ids with a live session (0 for an unsharded client)."""
+        return {c.session.shard[0] if c.session.shard else 0 for c in self.active if c.session is not None}
+
     async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
         """Wait until ``predicate()`` is true; re-checked on every gateway change."""
         async with asyncio.timeout(timeout), self._changed:
@@ -178,7 +197,11 @@ class Gateway:
     # ---- dispatch ---------------------------------------------------------------------------
     async def dispatch(self, event: str, data: JSON, *, session: Session | None = None) -> None:
         """Send a DISPATCH to one session or to every live session (buffered while disconnected)."""
-        targets = [session] if session else [s for s in self.sessions.values() if not s.invalid]
+        targets = (
+            [session]
+            if session
+            else [s for s in self.sessions.values() if not s.invalid and s.receives(event, data)]
+        )
         for s in targets:
             payload = self._shape_for(s, event, data)
             if payload is None:
@@ -281,12 +304,20 @@ class Gateway:
         if intents & Intent.PRIVILEGED & ~self.privileged_intents:
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return False
+        shard = d.get("shard")
+        if shard is not None and not (
+            isinstance(shard, list) and len(shard) == 2 and 0 <= int(shard[0]) < int(shard[1])
+        ):
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return False
         session = Session(id=secrets.token_hex(16), intents=intents, identify=d)
+        if shard is not None and int(shard[1]) > 1:
+            session.shard = (int(shard[0]), int(shard[1]))
         self.sessions[session.id] = session
         session.conn = conn
         conn.session = session
-        await self.dispatch("READY", self.fake.ready_payload(session.id, d.get("shard")), session=session)
-        for guild in self.fake.guilds.values():
+        await self.dispatch("READY", self.fake.ready_payload(session.id, shard), session=session)
+        for guild in self.fake.guilds_on(list(session.shard) if session.shard else None):
             await self.dispatch(
                 "GUILD_CREATE", self.fake.guild_create_payload(guild, intents), session=session
             )

@@ -92,6 +92,15 @@ class Snowflakes:
             self._last = value
             return value
 
+    def next_on_shard(self, shard: int, shard_count: int) -> int:
+        """An id that Discord routes to ``shard`` of ``shard_count`` (``(id >> 22) % count``)."""
+        with self._lock:
+            ms = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, (self._last >> 22) + 1)
+            ms += (shard - ms) % shard_count
+            value = (ms << 22) | (1 << 17) | (next(self._counter) & 0xFFF)
+            self._last = max(self._last, value)
+            return value
+
 
 def snowflake_time(snowflake: int) -> datetime:
     return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)

@@ -41,11 +41,17 @@ class Fault:
     body: dict[str, Any]
     headers: dict[str, str]
     times: int | None = 1  # None: until removed
+    after: int = 0  # let this many matching requests through first
 
     def matches(self, call: Call) -> bool:
         if self.times is not None and self.times <= 0:
             return False
-        return (self.method is None or self.method == call.method) and bool(self.pattern.search(call.path))
+        if not ((self.method is None or self.method == call.method) and self.pattern.search(call.path)):
+            return False
+        if self.after > 0:
+            self.after -= 1
+            return False
+        return True
 
 
 def rate_limit_headers(route: str, *, remaining: int = 49, reset_after: float = 1.0) -> dict[str, str]:
@@ -171,8 +177,16 @@ class Rest:
         return fault
 
     def fail(
-        self, pattern: str, status: int, code: int, message: str, method: str | None, times: int | None
+        self,
+        pattern: str,
+        status: int,
+        code: int,
+        message: str,
+        method: str | None,
+        times: int | None,
+        after: int = 0,
     ) -> Fault:
-        fault = Fault(re.compile(pattern), method, status, {"message": message, "code": code}, {}, times)
+        body = {"message": message, "code": code}
+        fault = Fault(re.compile(pattern), method, status, body, {}, times, after)
         self.faults.append(fault)
         return fault

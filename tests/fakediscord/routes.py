@@ -84,7 +84,11 @@ class Endpoints(WebhookEndpoints):
 
     async def gateway_bot(self, request: web.Request, call: Call) -> Any:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return {"url": self.fake.gateway_url, "shards": 1, "session_start_limit": limit}
+        return {
+            "url": self.fake.gateway_url,
+            "shards": self.fake.recommended_shards,
+            "session_start_limit": limit,
+        }
 
     async def me(self, request: web.Request, call: Call) -> Any:
         return self.world.bot_user.to_dict()

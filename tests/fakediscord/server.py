@@ -134,7 +134,7 @@ class FakeDiscord(World):
             return self.admin
         if isinstance(user, Member):
             return user
-        return self.guild.members[user.id]
+        return self.guild.members[user.id]  # a bare User acts in the first guild
 
     def _channel(self, channel: ChannelRef | None) -> Channel:
         if channel is None:
@@ -285,7 +285,7 @@ class FakeDiscord(World):
     def deny(self, channel: ChannelRef, permissions: int, *, member: Member | None = None) -> None:
         """Add a member permission overwrite denying ``permissions`` (default: to the bot)."""
         target = self._channel(channel)
-        who = member or self.bot_member
+        who = member or self.bot_member_in(target.guild_id)
         target.overwrites.append({"id": str(who.id), "type": 1, "allow": "0", "deny": str(permissions)})
 
     # ---- gateway control --------------------------------------------------------------------
@@ -304,6 +304,10 @@ class FakeDiscord(World):
         await self.gateway.wait_for(
             lambda: len(self.gateway.ops(2)) >= identifies and self.gateway.active, timeout
         )
+
+    async def wait_for_shards(self, shards: set[int], timeout: float = 10.0) -> None:
+        """Wait until every shard in ``shards`` has a live, identified session."""
+        await self.gateway.wait_for(lambda: shards <= self.gateway.connected_shards(), timeout)
 
     async def wait_for_resume(self, timeout: float = 10.0, *, count: int = 1) -> None:
         """Wait until the client sent ``count`` RESUMEs (op 6) and is connected again."""
@@ -398,6 +402,8 @@ class FakeDiscord(World):
         *,
         method: str | None = None,
         times: int | None = 1,
+        after: int = 0,
     ) -> Fault:
-        """Answer the next ``times`` matching requests (None: all) with an error."""
-        return self.rest.fail(path_regex, status, code, message, method, times)
+        """Answer the next ``times`` matching requests (None: all) with an error, after letting
+        ``after`` of them through."""
+        return self.rest.fail(path_regex, status, code, message, method, times, after)

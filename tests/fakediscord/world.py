@@ -49,6 +49,22 @@ MISSING_PERMISSIONS = (403, 50013, "Missing Permissions")
 
 
 @dataclass
+class Server:
+    """A guild of the fake with what tests need in it: roles, members and two text channels."""
+
+    guild: Guild
+    admin: Member
+    member: Member
+    bot_member: Member
+    general: Channel
+    news: Channel
+
+    @property
+    def id(self) -> int:
+        return self.guild.id
+
+
+@dataclass
 class Call:
     """One REST request the client made."""
 
@@ -111,47 +127,72 @@ class World:
         self.global_commands: dict[int, JSON] = {}
         self.guild_commands: dict[int, dict[int, JSON]] = {}
         self.interactions: dict[int, InteractionRecord] = {}
+        self.recommended_shards = 1  # what GET /gateway/bot recommends
         self._build_default_guild()
 
     def _build_default_guild(self) -> None:
         gid = self.snowflakes.next()
         self.guild = Guild(id=gid, name="Newsdesk Test Guild", owner_id=self.owner.id)
-        self.guilds[gid] = self.guild
-        self.add_role("@everyone", Perm.EVERYONE_DEFAULT, id=gid)
-        self.admin_role = self.add_role("Admin", Perm.EVERYONE_DEFAULT | Perm.MANAGE_GUILD, position=2)
-        self.bot_role = self.add_role(
-            "Newsdesk",
-            Perm.EVERYONE_DEFAULT | Perm.MANAGE_THREADS | Perm.MANAGE_MESSAGES,
-            position=1,
-            managed=True,
-        )
-        self.bot_role.tags = {"bot_id": str(self.bot_user.id)}
-        self.bot_member = self._join(self.bot_user, [self.bot_role.id])
-        self._join(self.owner, [])
-        self.admin = self.add_member("admin", roles=[self.admin_role.id])
-        self.member = self.add_member("member")
-        self.category = self.add_channel("Text Channels", type=ChannelType.GUILD_CATEGORY)
-        self.general = self.add_channel("general", parent=self.category)
-        self.news = self.add_channel("news", parent=self.category)
+        server = self._furnish(self.guild)
+        self.admin_role = self.guild.roles[server.admin.roles[0]]
+        self.bot_role = self.guild.roles[server.bot_member.roles[0]]
+        self.bot_member, self.admin, self.member = server.bot_member, server.admin, server.member
+        self.general, self.news = server.general, server.news
+        self.category = self.channel(server.general.parent_id or 0)
         self.thread = self.add_channel(
             "existing-thread", type=ChannelType.PUBLIC_THREAD, parent=self.general, owner=self.member.user
         )
 
+    def _furnish(self, guild: Guild) -> Server:
+        """Roles, the bot, the owner, an admin, a member and two text channels in ``guild``."""
+        self.guilds[guild.id] = guild
+        self.add_role("@everyone", Perm.EVERYONE_DEFAULT, id=guild.id, guild=guild)
+        admin_role = self.add_role(
+            "Admin", Perm.EVERYONE_DEFAULT | Perm.MANAGE_GUILD, position=2, guild=guild
+        )
+        bot_role = self.add_role(
+            "Newsdesk",
+            Perm.EVERYONE_DEFAULT | Perm.MANAGE_THREADS | Perm.MANAGE_MESSAGES,
+            position=1,
+            managed=True,
+            guild=guild,
+        )
+        bot_role.tags = {"bot_id": str(self.bot_user.id)}
+        bot_member = self._join(self.bot_user, [bot_role.id], guild)
+        self._join(self.owner, [], guild)
+        admin = self.add_member("admin", roles=[admin_role.id], guild=guild)
+        member = self.add_member("member", guild=guild)
+        category = self.add_channel("Text Channels", type=ChannelType.GUILD_CATEGORY, guild=guild)
+        general = self.add_channel("general", parent=category, guild=guild)
+        news = self.add_channel("news", parent=category, guild=guild)
+        return Server(guild, admin, member, bot_member, general, news)
+
+    def add_guild(self, name: str, *, shard: int | None = None, shard_count: int = 1) -> Server:
+        """Another server the bot is in (add before the client connects); ``shard``: give it an id
+        that Discord routes to that shard of ``shard_count``."""
+        gid = self.snowflakes.next() if shard is None else self.snowflakes.next_on_shard(shard, shard_count)
+        return self._furnish(Guild(id=gid, name=name, owner_id=self.owner.id))
+
     # ---- building the world -----------------------------------------------------------------
-    def add_role(self, name: str, permissions: int, *, id: int | None = None, **kw: Any) -> Role:
+    def add_role(
+        self, name: str, permissions: int, *, id: int | None = None, guild: Guild | None = None, **kw: Any
+    ) -> Role:
         role = Role(id or self.snowflakes.next(), name, permissions, **kw)
-        self.guild.roles[role.id] = role
+        (guild or self.guild).roles[role.id] = role
         return role
 
-    def _join(self, user: User, roles: list[int]) -> Member:
+    def _join(self, user: User, roles: list[int], guild: Guild | None = None) -> Member:
+        guild = guild or self.guild
         self.users[user.id] = user
-        member = Member(user=user, guild_id=self.guild.id, roles=roles)
-        self.guild.members[user.id] = member
+        member = Member(user=user, guild_id=guild.id, roles=roles)
+        guild.members[user.id] = member
         return member
 
-    def add_member(self, username: str, *, roles: Iterable[int] = (), bot: bool = False) -> Member:
-        """Add a user to the guild (not dispatched; add before the client connects)."""
-        return self._join(User(self.snowflakes.next(), username, bot=bot), list(roles))
+    def add_member(
+        self, username: str, *, roles: Iterable[int] = (), bot: bool = False, guild: Guild | None = None
+    ) -> Member:
+        """Add a user to a guild (default: the first; not dispatched; add before the client connects)."""
+        return self._join(User(self.snowflakes.next(), username, bot=bot), list(roles), guild)
 
     def add_channel(
         self,
@@ -160,11 +201,13 @@ class World:
         type: int = ChannelType.GUILD_TEXT,
         parent: Channel | None = None,
         owner: User | None = None,
+        guild: Guild | None = None,
     ) -> Channel:
-        position = sum(1 for c in self.guild.channels.values() if not c.is_thread)
+        guild = guild or (self.guild_of(parent.guild_id) if parent else self.guild)
+        position = sum(1 for c in guild.channels.values() if not c.is_thread)
         channel = Channel(
             id=self.snowflakes.next(),
-            guild_id=self.guild.id,
+            guild_id=guild.id,
             name=name,
             type=type,
             parent_id=parent.id if parent else None,
@@ -172,7 +215,7 @@ class World:
             owner_id=owner.id if owner else None,
             member_count=1 if type in ChannelType.THREADS else 0,
         )
-        self.guild.channels[channel.id] = channel
+        guild.channels[channel.id] = channel
         return channel
 
     # ---- lookups ----------------------------------------------------------------------------
@@ -200,8 +243,13 @@ class World:
         except (KeyError, ValueError):
             raise unknown("User", 10013) from None
 
+    def bot_member_in(self, guild_id: int) -> Member:
+        return self.guild_of(guild_id).members[self.bot_user.id]
+
     def bot_permissions(self, channel: Channel) -> int:
-        return self.guild_of(channel.guild_id).permissions_in(self.bot_member, channel.id)
+        return self.guild_of(channel.guild_id).permissions_in(
+            self.bot_member_in(channel.guild_id), channel.id
+        )
 
     def require(self, channel: Channel, *perms: int) -> None:
         have = self.bot_permissions(channel)
@@ -256,7 +304,7 @@ class World:
             channel=channel,
             author=self.bot_user,
             content=body.get("content") or "",
-            member=self.bot_member,
+            member=self.bot_member_in(channel.guild_id),
             embeds=[_embed(e) for e in body.get("embeds") or []],
             components=_number_components(copy.deepcopy(body.get("components") or [])),
             mentions=[self.users[u] for u in users if u in self.users],
@@ -389,11 +437,18 @@ class World:
     # ---- gateway payloads -------------------------------------------------------------------
     gateway_url = "ws://127.0.0.1:0/"
 
+    def guilds_on(self, shard: list[int] | None) -> list[Guild]:
+        """The guilds Discord sends a session identified with ``shard`` ([id, count]; None: all)."""
+        if not shard:
+            return list(self.guilds.values())
+        shard_id, count = int(shard[0]), int(shard[1])
+        return [g for g in self.guilds.values() if (g.id >> 22) % count == shard_id]
+
     def ready_payload(self, session_id: str, shard: list[int] | None) -> JSON:
         data: JSON = {
             "v": 10,
             "user": self.bot_user.to_dict(),
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds.values()],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds_on(shard)],
             "session_id": session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,

@@ -1,7 +1,7 @@
 """sentence vectors of passages (the semantic extra)
 
 Revision ID: 0004_passage_vectors
-Revises: 0001
+Revises: 0003_work_claims
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0004_passage_vectors"
-down_revision = "0001"
+down_revision = "0003_work_claims"
 branch_labels = None
 depends_on = None
 
