@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
@@ -18,7 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from knowledge.config import Settings, load_settings
-from knowledge.errors import ConfigurationError, InvalidInput, NewsdeskError
+from knowledge.errors import ConfigurationError, InvalidInput
+from knowledge.exits import fail, run_command
 from knowledge.ingest.limits import shown, url_problem
 from knowledge.models import Answer, IngestResult, SearchOptions
 from knowledge.poller import PollProgress
@@ -375,15 +375,8 @@ def execute(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
     except ConfigurationError as error:
-        print(f"newsdesk: {error}", file=sys.stderr)
-        return 2
-    try:
-        return asyncio.run(handler(args, settings))
-    except NewsdeskError as error:
-        print(f"newsdesk: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        return fail(str(error), 2)
+    return run_command(handler(args, settings), verbose=args.verbose)
 
 
 if __name__ == "__main__":
