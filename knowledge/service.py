@@ -53,6 +53,13 @@ DIGEST_RETRY = timedelta(minutes=2)  # first wait after a failed post, doubling 
 DIGEST_RETRY_CAP = timedelta(hours=2)  # ... up to this
 
 
+def _file_link(source: str | None) -> str | None:
+    """The ``file:///`` link a local file ingested without ``--url`` was stored under."""
+    if not source or source.startswith(("http://", "https://")) or not Path(source).is_absolute():
+        return None
+    return Path(source).as_uri()
+
+
 class Knowledge:
     """Ingest, ask, search and digest over one database, one HTTP session and one search index."""
 
@@ -188,6 +195,8 @@ class Knowledge:
             log.warning("%s", problem)  # a feed reports one result: say which entry was refused
             return IngestResult(article.source or shown(article.url), "failed", error=problem)
         article = bounded(article)  # whatever the parser produced: sizes fit the store and the reader
+        link, relinked = await self.store.relink_local_copy(article, local_url=_file_link(article.source))
+        article = replace(article, url=link)
         keys = [passage_key(p) for p in article.paragraphs]
         if article.site:
             recurring = await self.store.recurring_keys(article.site, keys, exclude_url=article.url)
@@ -213,9 +222,10 @@ class Knowledge:
             source_id=source_id,
             backfill=backfill,
         )
-        log.info("%s %s (%d passages)", outcome.status, article.url, outcome.passages)
-        record_article(outcome.status)
-        return IngestResult(article.source or article.url, outcome.status, 1, outcome.passages)
+        status = "updated" if relinked and outcome.status == "unchanged" else outcome.status  # a new link
+        log.info("%s %s (%d passages)", status, article.url, outcome.passages)
+        record_article(status)
+        return IngestResult(article.source or article.url, status, 1, outcome.passages)
 
     def export(self) -> AsyncIterator[Article]:
         return self.store.iter_articles()

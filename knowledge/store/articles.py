@@ -129,6 +129,54 @@ class ArticleStore:
                 )
             return SaveOutcome(status, row.id, len(article.paragraphs))
 
+    async def relink_local_copy(self, article: Article, *, local_url: str | None) -> tuple[str, bool]:
+        """The link to store ``article`` under, so a page stored from a local file and from its real
+        URL is one article, under the real URL; and whether a stored copy was relinked.
+
+        An http(s) ``article`` takes over its copy stored from a file (``file:///...``): the one at
+        ``local_url`` (that file ingested again with ``--url``), else one with the same content. A
+        ``file:///`` article whose content is already stored under a real link is stored there.
+        Passages are untouched, so the search index needs no change.
+        """
+        digest = content_hash(article)
+        guild = guild_key(article.guild)
+        async with self._sessions() as session, session.begin():
+            await self._lock_writers(session)
+            if article.url.startswith("file:"):
+                real = await session.scalar(
+                    select(ArticleRow.url)
+                    .where(
+                        ArticleRow.guild_id == guild,
+                        ArticleRow.content_hash == digest,
+                        or_(ArticleRow.url.startswith("http://"), ArticleRow.url.startswith("https://")),
+                    )
+                    .order_by(ArticleRow.id)
+                    .limit(1)
+                )
+                return (real or article.url), False
+            taken = await session.scalar(
+                select(ArticleRow.id).where(ArticleRow.url == article.url, ArticleRow.guild_id == guild)
+            )
+            if taken is not None:
+                return article.url, False
+            same_file = ArticleRow.url == local_url if local_url else None
+            same_content = (ArticleRow.content_hash == digest) & ArticleRow.url.startswith("file:")
+            copy = await session.scalar(
+                select(ArticleRow)
+                .where(
+                    ArticleRow.guild_id == guild,
+                    same_content if same_file is None else or_(same_file, same_content),
+                )
+                .order_by(ArticleRow.id)
+                .limit(1)
+            )
+            if copy is None:
+                return article.url, False
+            log.info("relinked %s to %s", copy.url, article.url)
+            copy.url = article.url
+            copy.updated_at = utcnow()
+            return article.url, True
+
     async def bulk_add_articles(self, articles: Sequence[tuple[Article, Sequence[str]]]) -> int:
         """Add many new articles at once (archive imports, benchmarks); returns passages written.
 
