@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from knowledge.clihelp import describe
 from knowledge.config import Settings, load_settings
-from knowledge.errors import ConfigurationError, InvalidInput
+from knowledge.errors import ConfigurationError, InvalidInput, NotFound
 from knowledge.exits import fail, run_command
 from knowledge.ingest.limits import shown, url_problem
+from knowledge.ingest.urls import canonical_url
 from knowledge.models import Answer, IngestResult, SearchOptions
 from knowledge.poller import PollProgress
 from knowledge.service import Knowledge
@@ -241,7 +243,7 @@ async def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
             print(f"added source {source.id}: {source.kind} {source.url} ({articles} articles)")
             return 1 if any(r.status == "failed" for r in results) else 0
         if args.action == "remove":
-            source = await kb.remove_source(args.id, any_guild=True)
+            source = await kb.remove_source(await _source_id(kb, args.id), any_guild=True)
             print(f"removed source {source.id}: {source.url}")
             return 0
         sources = await kb.list_sources(all_guilds=True)
@@ -259,6 +261,36 @@ async def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _source_id(kb: Knowledge, given: str) -> int:
+    """``sources remove ID|URL``: the id of the source named by its id or its URL."""
+    if given.strip().isdigit():
+        return int(given)
+    wanted = {given.strip(), canonical_url(given.strip())}
+    found = [s for s in await kb.list_sources(all_guilds=True) if s.url in wanted]
+    if not found:
+        raise NotFound(
+            f"There is no source with the URL {shown(given, 200)}; `newsdesk sources list` shows them."
+        )
+    if len(found) > 1:
+        ids = ", ".join(str(s.id) for s in found)
+        raise InvalidInput(
+            f"Several servers follow {shown(given, 200)} (sources {ids}); remove one by its id."
+        )
+    return found[0].id
+
+
+async def _nothing_polled(kb: Knowledge, *, every: bool) -> str:
+    sources = await kb.list_sources(all_guilds=True)
+    if not sources:
+        return "No sources yet. Add one with: newsdesk sources add URL"
+    if every:
+        return (
+            f"No source could be polled: the {len(sources)} sources are paused "
+            "or being polled by another process right now."
+        )
+    return f"No source is due (of {len(sources)}); `newsdesk poll --all` polls every source now."
+
+
 def _progress_bar(update: PollProgress) -> None:
     """A one-line bar on a terminal; nothing when output is piped."""
     if not sys.stderr.isatty():
@@ -274,11 +306,11 @@ def _progress_bar(update: PollProgress) -> None:
 
 async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     async with await Knowledge.open(settings) as kb:
-        results = await kb.poll_due(progress=_progress_bar)
+        results = await kb.poll_due(progress=_progress_bar, every=args.all)
+        if not results:
+            print(await _nothing_polled(kb, every=args.all))
     for result in results:
         _print_ingest(result, as_json=False)
-    if not results:
-        print("No source is due.")
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
@@ -341,10 +373,11 @@ def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentPa
     listing = actions.add_parser("list", help="every source with its state and last error")
     listing.add_argument("--json", action="store_true", help="one JSON object per source")
     remove = actions.add_parser("remove", help="stop polling a source (its articles stay)")
-    remove.add_argument("id", type=int, metavar="ID")
+    remove.add_argument("id", metavar="ID|URL", help="the id `sources list` shows, or the source's URL")
     sources.set_defaults(handler=cmd_sources)
 
     poll = sub.add_parser("poll", help="poll every due source once")
+    poll.add_argument("--all", action="store_true", help="poll every source now, due or not")
     poll.set_defaults(handler=cmd_poll)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -353,6 +386,7 @@ def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentPa
     db.set_defaults(handler=cmd_db)
     if add_commands is not None:
         add_commands(sub)
+    describe(parser)  # --version, and every command's example and environment variables
     return parser
 
 

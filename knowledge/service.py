@@ -273,9 +273,11 @@ class Knowledge:
     ) -> Source:
         return await self.store.remove_source(source_id, guild=guild, any_guild=any_guild)
 
-    async def poll_due(self, *, progress: ProgressCallback | None = None) -> list[IngestResult]:
-        """Poll every source that is due once."""
-        results = await self.poller.poll_due(progress=progress)
+    async def poll_due(
+        self, *, progress: ProgressCallback | None = None, every: bool = False
+    ) -> list[IngestResult]:
+        """Poll every source that is due once (``every``: every active source now, due or not)."""
+        results = await self.poller.poll_due(progress=progress, every=every)
         await self.embed_pending()
         return results
 
