@@ -25,7 +25,7 @@ from knowledge.ingest.urls import canonical_url
 from knowledge.models import Answer, IngestResult, SearchOptions
 from knowledge.poller import PollProgress
 from knowledge.service import Knowledge
-from knowledge.store import Store
+from knowledge.store import Store, describe_database
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         questions = _read_questions(Path(args.questions))
     status = 0
     async with await Knowledge.open(settings) as kb:
+        await _say_if_empty(kb)
         for item in questions:
             if item.question is None:
                 status = 1
@@ -198,6 +199,7 @@ def _print_answer(answer: Answer, *, as_json: bool) -> None:
 
 async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     async with await Knowledge.open(settings) as kb:
+        await _say_if_empty(kb)
         hits = await kb.search(args.query, SearchOptions(limit=args.limit), guild=args.guild)
     for rank, hit in enumerate(hits, 1):
         if args.json:
@@ -207,6 +209,16 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if not hits and not args.json:
         print("No passages match.")
     return 0
+
+
+async def _say_if_empty(kb: Knowledge) -> None:
+    """An empty archive is usually the wrong database (another directory): say which one is in use."""
+    if await kb.store.article_count() == 0:
+        print(
+            f"newsdesk: the archive is empty (using {describe_database(kb.settings.database_url)}); "
+            "add articles with `newsdesk ingest FILE_OR_URL`, or set NEWSDESK_DATABASE_URL to your archive.",
+            file=sys.stderr,
+        )
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -221,17 +233,33 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     since = args.since or datetime.now(UTC) - timedelta(days=1)
+    if args.limit < 1:
+        raise InvalidInput("--limit must be at least 1.")
     async with await Knowledge.open(settings) as kb:
-        digest = await kb.digest(guild=args.guild, since=since)
+        await _say_if_empty(kb)
+        digest = await kb.digest(
+            guild=args.guild, since=since, limit=args.limit, by_published=bool(args.since)
+        )
     if args.json:
         _emit(digest.to_json())
         return 0
+    when = since.isoformat(timespec="minutes")
+    if digest.by == "published":
+        print(f"Articles published since {when} (the time they were stored, where no date is known):")
+    else:
+        print(f"Articles stored since {when} (when Newsdesk stored them, not their publication date):")
     if not digest.items:
-        print(f"Nothing new since {since.isoformat()}.")
+        print("  nothing new.")
     for site, items in digest.by_site().items():
         print(site)
         for item in items:
-            print(f"  • {item.title} — {item.url}\n    {item.lede}")
+            date = f" ({item.published.date().isoformat()})" if item.published else ""
+            print(f"  • {item.title}{date} — {item.url}\n    {item.lede}")
+    if digest.total is not None and digest.total > len(digest.items):
+        print(
+            f"Showing the newest {len(digest.items)} of {digest.total} articles; "
+            f"`--limit {digest.total}` shows them all."
+        )
     return 0
 
 
@@ -360,7 +388,12 @@ def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentPa
     export.set_defaults(handler=cmd_export)
 
     digest = sub.add_parser("digest", help="the digest that would be posted now")
-    digest.add_argument("--since", type=_parse_iso, help="ISO 8601 start (default: 24 hours ago)")
+    digest.add_argument(
+        "--since",
+        type=_parse_iso,
+        help="ISO 8601 start, compared with publication dates where known (default: stored in the last 24 h)",
+    )
+    digest.add_argument("--limit", type=int, default=50, help="at most this many articles (default 50)")
     digest.add_argument("--guild", type=int, help="as this Discord server would see it")
     digest.add_argument("--json", action="store_true", help="print the digest as JSON")
     digest.set_defaults(handler=cmd_digest)

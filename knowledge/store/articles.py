@@ -53,6 +53,7 @@ class NewArticle:
     article: Article
     lede: str
     ingested_at: datetime
+    opening: tuple[str, ...] = ()  # the first paragraphs (up to three), the lede first
 
 
 class ArticleStore:
@@ -371,7 +372,7 @@ class ArticleStore:
             if since is not None:
                 query = query.where(ArticleRow.ingested_at > since)
             rows = list(await session.scalars(query))
-            ledes: dict[int, str] = {}
+            openings: dict[int, list[str]] = {}
             if rows:
                 result = await session.execute(
                     select(PassageRow.article_id, PassageRow.text, PassageRow.position)
@@ -379,8 +380,33 @@ class ArticleStore:
                     .order_by(PassageRow.article_id, PassageRow.position)
                 )
                 for article_id, para, _ in result:
-                    ledes.setdefault(article_id, para)
-            return [NewArticle(to_article(r, ()), ledes.get(r.id, ""), r.ingested_at) for r in rows]
+                    openings.setdefault(article_id, []).append(para)
+            return [
+                NewArticle(
+                    to_article(r, ()),
+                    (openings.get(r.id) or [""])[0],
+                    r.ingested_at,
+                    tuple(openings.get(r.id, ())),
+                )
+                for r in rows
+            ]
+
+    async def count_new_articles(self, *, guild: int | None, since: datetime | None, until: datetime) -> int:
+        """How many articles :meth:`new_articles` would return without its limit."""
+        async with self._sessions() as session:
+            query = (
+                select(func.count())
+                .select_from(ArticleRow)
+                .where(
+                    ArticleRow.ingested_at <= until,
+                    ArticleRow.backfill.is_(False),
+                    ArticleRow.duplicate_of.is_(None),
+                    ArticleRow.guild_id.in_({GLOBAL, guild_key(guild)}),
+                )
+            )
+            if since is not None:
+                query = query.where(ArticleRow.ingested_at > since)
+            return int(await session.scalar(query) or 0)
 
     async def article_count(self, *, guild: int | None = None, include_all: bool = True) -> int:
         async with self._sessions() as session:
