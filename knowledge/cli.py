@@ -161,7 +161,6 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         questions = _read_questions(Path(args.questions))
     status = 0
     async with await Knowledge.open(settings) as kb:
-        await _say_if_empty(kb)
         for item in questions:
             if item.question is None:
                 status = 1
@@ -176,6 +175,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 _print_unreadable(replace(item, error=str(error)), as_json=args.json)
                 continue
             _print_answer(answer, as_json=args.json)
+        await _say_if_empty(kb)
     return status
 
 
@@ -199,8 +199,8 @@ def _print_answer(answer: Answer, *, as_json: bool) -> None:
 
 async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     async with await Knowledge.open(settings) as kb:
-        await _say_if_empty(kb)
         hits = await kb.search(args.query, SearchOptions(limit=args.limit), guild=args.guild)
+        await _say_if_empty(kb)
     for rank, hit in enumerate(hits, 1):
         if args.json:
             _emit(hit.to_json())
@@ -236,10 +236,10 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     if args.limit < 1:
         raise InvalidInput("--limit must be at least 1.")
     async with await Knowledge.open(settings) as kb:
-        await _say_if_empty(kb)
         digest = await kb.digest(
-            guild=args.guild, since=since, limit=args.limit, by_published=bool(args.since)
+            guild=args.guild, since=since, limit=args.limit, by_published=args.since is not None
         )
+        await _say_if_empty(kb)
     if args.json:
         _emit(digest.to_json())
         return 0
@@ -313,8 +313,8 @@ async def _nothing_polled(kb: Knowledge, *, every: bool) -> str:
         return "No sources yet. Add one with: newsdesk sources add URL"
     if every:
         return (
-            f"No source could be polled: the {len(sources)} sources are paused "
-            "or being polled by another process right now."
+            "No source could be polled now: paused sources resume with `newsdesk sources add URL`, "
+            "and another process may be polling the others."
         )
     return f"No source is due (of {len(sources)}); `newsdesk poll --all` polls every source now."
 
