@@ -25,6 +25,7 @@ from knowledge.store.tables import GLOBAL, ArticleRow, PassageRow, utcnow
 log = logging.getLogger(__name__)
 
 SaveStatus = Literal["added", "updated", "unchanged"]
+RELINK_WINDOW = 5000  # a server's most recent articles searched for a copy of the same page
 WRITE_LOCK_ID = 7_441_001  # PostgreSQL advisory lock that serialises writers, so passage ids commit in order
 
 
@@ -135,38 +136,45 @@ class ArticleStore:
         URL is one article, under the real URL; and whether a stored copy was relinked.
 
         An http(s) ``article`` takes over its copy stored from a file (``file:///...``): the one at
-        ``local_url`` (that file ingested again with ``--url``), else one with the same content. A
-        ``file:///`` article whose content is already stored under a real link is stored there.
-        Passages are untouched, so the search index needs no change.
+        ``local_url`` (that file ingested again with ``--url``), else one of the server's recent
+        articles with the same content. A ``file:///`` article whose content is already among them
+        under a real link is stored there. Passages are untouched: the search index needs no change.
         """
         digest = content_hash(article)
         guild = guild_key(article.guild)
-        async with self._sessions() as session, session.begin():
-            await self._lock_writers(session)
-            if article.url.startswith("file:"):
+        recent = (
+            select(ArticleRow.id)
+            .where(ArticleRow.guild_id == guild)
+            .order_by(ArticleRow.id.desc())
+            .limit(RELINK_WINDOW)
+        )
+        same_content = (ArticleRow.content_hash == digest) & ArticleRow.id.in_(recent)
+        if article.url.startswith("file:"):
+            async with self._sessions() as session:
                 real = await session.scalar(
                     select(ArticleRow.url)
                     .where(
                         ArticleRow.guild_id == guild,
-                        ArticleRow.content_hash == digest,
+                        same_content,
                         or_(ArticleRow.url.startswith("http://"), ArticleRow.url.startswith("https://")),
                     )
                     .order_by(ArticleRow.id)
                     .limit(1)
                 )
-                return (real or article.url), False
+            return (real or article.url), False
+        async with self._sessions() as session, session.begin():
+            await self._lock_writers(session)  # no other writer can store article.url meanwhile
             taken = await session.scalar(
                 select(ArticleRow.id).where(ArticleRow.url == article.url, ArticleRow.guild_id == guild)
             )
-            if taken is not None:
+            if taken is not None:  # the usual case (a page polled again): one indexed lookup
                 return article.url, False
-            same_file = ArticleRow.url == local_url if local_url else None
-            same_content = (ArticleRow.content_hash == digest) & ArticleRow.url.startswith("file:")
+            copy_of_file = same_content & ArticleRow.url.startswith("file:")
             copy = await session.scalar(
                 select(ArticleRow)
                 .where(
                     ArticleRow.guild_id == guild,
-                    same_content if same_file is None else or_(same_file, same_content),
+                    or_(ArticleRow.url == local_url, copy_of_file) if local_url else copy_of_file,
                 )
                 .order_by(ArticleRow.id)
                 .limit(1)
