@@ -18,7 +18,7 @@ from knowledge.answer import Answerer, check_question
 from knowledge.config import Settings
 from knowledge.errors import InvalidInput, NewsdeskError, SourceError
 from knowledge.files import LocalDocument, expand, read_document
-from knowledge.ingest.dedupe import fingerprint, is_near_duplicate
+from knowledge.ingest.dedupe import as_prints, fingerprint, first_near_duplicate
 from knowledge.ingest.extract import decode_html, extract_html, extract_text
 from knowledge.ingest.feeds import entry_article, parse_feed
 from knowledge.ingest.fetch import Fetcher, Resolver
@@ -198,13 +198,9 @@ class Knowledge:
         if not article.paragraphs:
             return IngestResult(article.source or article.url, "failed", error="The article has no text.")
         print_ = fingerprint(article.paragraphs)
-        duplicate_of = None
-        for other_id, other_print in await self.store.recent_fingerprints(
-            article.guild, exclude_url=article.url
-        ):
-            if is_near_duplicate(print_, other_print):
-                duplicate_of = other_id
-                break
+        recent = await self.store.recent_fingerprints(article.guild, exclude_url=article.url)
+        hit = first_near_duplicate(print_, as_prints([other for _, other in recent]))
+        duplicate_of = recent[hit][0] if hit is not None else None
         outcome = await self.store.save_article(
             article,
             keys,
