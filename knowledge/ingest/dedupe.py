@@ -43,12 +43,14 @@ def _signed(value: int) -> int:
 def fingerprint(paragraphs: Iterable[str]) -> int:
     """SimHash of the text's word 3-shingles as a signed 64-bit int; 0 when the text is too short."""
     words = _words(paragraphs)
-    shingles = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+    shingles = set(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
     if len(shingles) < MIN_SHINGLES:
         return 0
     # one bit vote per shingle and bit position, summed column-wise (the per-bit Python loop
     # cost ~15 ms an article); a bit is set when more shingles have it set than clear
-    hashes = np.frombuffer(b"".join(_digest(s) for s in shingles), dtype=">u8")
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(s.encode("utf-8"), digest_size=8).digest() for s in shingles])
+    hashes = np.frombuffer(digests, dtype=">u8")
     bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1)  # bit 63 first
     ones = bits.sum(axis=0, dtype=np.int64)
     value = 0
@@ -56,10 +58,6 @@ def fingerprint(paragraphs: Iterable[str]) -> int:
         if 2 * count > len(shingles):
             value |= 1 << position
     return _signed(value) or 1  # 0 is reserved for "too short to judge"
-
-
-def _digest(shingle: str) -> bytes:
-    return hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest()
 
 
 def distance(a: int, b: int) -> int:
