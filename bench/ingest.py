@@ -8,8 +8,9 @@ Two runs of ``newsdesk ingest DIR --json``, each a subprocess on a fresh SQLite 
   directory from sentence templates (news-like, all different, nothing from any corpus);
 * ``bbc``: the 2,225 BBC texts of ``../shared/corpus/bbc`` (skipped with the reason when absent).
 
-Per run: files, paragraphs stored (from the JSON lines), wall seconds, paragraphs per second, the
-largest process's peak RSS, the exit code and the command's own summary line. The load average is
+Per run: files, paragraphs stored (from the JSON lines), wall seconds, paragraphs per second, CPU
+seconds of the command and its workers, the largest process's peak RSS, the exit code and the
+command's own summary line. The load average is
 printed too: on a shared machine it explains a slow run. The embedding model is forced ``off``
 (sentence embeddings are computed after ingest, by the semantic extra; not measured here).
 """
@@ -173,6 +174,10 @@ def run_ingest(folder: Path, work: Path) -> dict[str, Any]:
         "paragraphs": paragraphs,
         "seconds": round(seconds, 2),
         "paragraphs_per_s": round(paragraphs / seconds, 1),
+        # user + system CPU of the command and its worker processes: what the run costs on an idle
+        # machine, whatever else shares this one
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "paragraphs_per_cpu_s": round(paragraphs / max(usage.ru_utime + usage.ru_stime, 1e-6), 1),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "exit": os.waitstatus_to_exitcode(status),
         "summary": summary[-1] if summary else None,

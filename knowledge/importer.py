@@ -8,7 +8,7 @@ boilerplate dropped, near-duplicates marked, stored whole or not at all. What ch
   the event loop writes what is already extracted;
 * the articles of many files are written in one transaction (:class:`knowledge.store.BatchWriter`),
   the newest originals they are compared with are read once per batch, and the comparison is one
-  vectorised scan (:class:`DuplicateWindow`);
+  vectorised scan (:class:`knowledge.ingest.dedupe.DuplicateWindow`);
 * a batch the database refuses is retried one article at a time, so a bad article costs only itself.
 
 The results are the ones the one-at-a-time path gives: same articles, passages, duplicates, statuses.
@@ -26,16 +26,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy.exc import SQLAlchemyError
 
-from knowledge.ingest.dedupe import first_near_duplicate
+from knowledge.ingest.dedupe import DuplicateWindow
 from knowledge.ingest.limits import shown
 from knowledge.ingest.local import FileRead, Prepared, read_files, without_recurring
 from knowledge.metrics import record_article
 from knowledge.models import IngestResult
-from knowledge.store import BatchWriter, RecentPrint, SaveOutcome, Store, Write
+from knowledge.store import BatchWriter, SaveOutcome, Store, Write
 from knowledge.store.articles import RECENT_FINGERPRINTS
 
 log = logging.getLogger(__name__)
@@ -56,65 +54,6 @@ class ImportProgress:
 
 
 ProgressCallback = Callable[[ImportProgress], None]
-
-
-# -- near-duplicates without a query per article ------------------------------------------------
-
-
-class DuplicateWindow:
-    """The newest stored originals, as :meth:`Store.recent_fingerprints` returns them, kept current
-    as a batch writes; one vectorised scan finds an article's first near-duplicate.
-
-    ``rows`` come newest first; they are kept oldest first, so a new article is an append.
-    """
-
-    def __init__(self, rows: Sequence[RecentPrint], *, limit: int = RECENT_FINGERPRINTS) -> None:
-        self.limit = limit
-        self._size = len(rows)
-        capacity = max(16, 2 * len(rows))
-        self._ids: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
-        self._prints: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
-        self._ids[: self._size] = [r.id for r in reversed(rows)]
-        self._prints[: self._size] = [r.fingerprint for r in reversed(rows)]
-        self._urls: dict[int, str] = {r.id: r.url for r in rows}
-        self._by_url: dict[str, set[int]] = {}
-        for row in rows:
-            self._by_url.setdefault(row.url, set()).add(row.id)
-
-    def find(self, value: int, *, exclude_url: str) -> int | None:
-        """The id of the newest of the ``limit`` newest originals other than ``exclude_url``'s
-        that ``value`` nearly duplicates, or None."""
-        excluded = self._by_url.get(exclude_url, set())
-        reach = min(self._size, self.limit + len(excluded))
-        ids = self._ids[self._size - reach : self._size][::-1]  # newest first
-        prints = self._prints[self._size - reach : self._size][::-1]
-        if excluded:
-            keep = ~np.isin(ids, np.fromiter(excluded, dtype=np.int64))
-            ids, prints = ids[keep], prints[keep]
-        hit = first_near_duplicate(value, prints[: self.limit])
-        return int(ids[hit]) if hit is not None else None
-
-    def record(self, article_id: int, url: str, value: int, *, original: bool) -> None:
-        """An article was written: it is now an original with ``value``, or a duplicate (left out)."""
-        size = self._size
-        if article_id in self._urls:
-            at = int(np.flatnonzero(self._ids[:size] == article_id)[0])
-            self._ids[at : size - 1] = self._ids[at + 1 : size]
-            self._prints[at : size - 1] = self._prints[at + 1 : size]
-            size -= 1
-            self._by_url[self._urls.pop(article_id)].discard(article_id)
-        if original:
-            if size == self._ids.size:
-                self._ids = np.resize(self._ids, 2 * size)
-                self._prints = np.resize(self._prints, 2 * size)
-            at = int(np.searchsorted(self._ids[:size], article_id))  # the end, unless an old article
-            self._ids[at + 1 : size + 1] = self._ids[at:size].copy()
-            self._prints[at + 1 : size + 1] = self._prints[at:size].copy()
-            self._ids[at], self._prints[at] = article_id, value
-            size += 1
-            self._urls[article_id] = url
-            self._by_url.setdefault(url, set()).add(article_id)
-        self._size = size
 
 
 async def store_prepared(
@@ -310,7 +249,10 @@ class Importer:
         try:
             async with self.store.batch(guild) as writer:
                 await writer.prefetch([ready.article.url for ready in items])
-                window = DuplicateWindow(await writer.recent_prints(RECENT_FINGERPRINTS + len(items) + 2))
+                # enough rows that the newest RECENT_FINGERPRINTS stay known however many the batch
+                # turns into duplicates (each article removes at most one; a URL excludes at most two)
+                rows = await writer.recent_prints(RECENT_FINGERPRINTS + len(items) + 2)
+                window = DuplicateWindow(rows, limit=RECENT_FINGERPRINTS)
                 outcomes = await store_prepared(writer, window, items)
         except SQLAlchemyError as error:
             if len(items) > 1:

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from knowledge.errors import NewsdeskError
 from knowledge.files import expand, read_document
-from knowledge.importer import DuplicateWindow, Importer, ImportProgress, store_prepared
+from knowledge.importer import Importer, ImportProgress, store_prepared
+from knowledge.ingest.dedupe import DuplicateWindow
 from knowledge.ingest.local import Prepared, articles_of, prepare
 from knowledge.models import Article, IngestResult
 from knowledge.service import Knowledge
@@ -306,7 +307,7 @@ async def test_one_link_twice_in_a_run_is_added_then_updated(db_url: str, tmp_pa
         expected = [await reference.store_article(a) for a in (first, second, second)]
         items = [prepare(a) for a in (first, second, second)]
         async with bulk.store.batch(None) as writer:
-            window = DuplicateWindow(await writer.recent_prints(100))
+            window = DuplicateWindow(await writer.recent_prints(100), limit=100)
             got = await store_prepared(writer, window, [i for i in items if isinstance(i, Prepared)])
         assert [r.status for r in got] == ["added", "updated", "unchanged"]
         assert got == expected

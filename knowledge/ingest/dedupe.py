@@ -15,6 +15,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -87,3 +88,70 @@ def first_near_duplicate(
 def as_prints(values: Sequence[int]) -> npt.NDArray[np.int64]:
     """Fingerprints as the array :func:`first_near_duplicate` scans."""
     return np.asarray(values, dtype=np.int64)
+
+
+class StoredPrint(Protocol):
+    """A stored original's id, fingerprint and link (``knowledge.store.RecentPrint``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def fingerprint(self) -> int: ...
+    @property
+    def url(self) -> str: ...
+
+
+class DuplicateWindow:
+    """The ``limit`` newest stored originals, as ``Store.recent_fingerprints`` chooses them, kept
+    current as a batch writes; one vectorised scan finds an article's first near-duplicate.
+
+    ``rows`` come newest first; they are kept oldest first, so a new article is an append.
+    """
+
+    def __init__(self, rows: Sequence[StoredPrint], *, limit: int) -> None:
+        self.limit = limit
+        self._size = len(rows)
+        capacity = max(16, 2 * len(rows))
+        self._ids: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
+        self._prints: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
+        self._ids[: self._size] = [r.id for r in reversed(rows)]
+        self._prints[: self._size] = [r.fingerprint for r in reversed(rows)]
+        self._urls: dict[int, str] = {r.id: r.url for r in rows}
+        self._by_url: dict[str, set[int]] = {}
+        for row in rows:
+            self._by_url.setdefault(row.url, set()).add(row.id)
+
+    def find(self, value: int, *, exclude_url: str) -> int | None:
+        """The id of the newest of the ``limit`` newest originals other than ``exclude_url``'s
+        that ``value`` nearly duplicates, or None."""
+        excluded = self._by_url.get(exclude_url, set())
+        reach = min(self._size, self.limit + len(excluded))
+        ids = self._ids[self._size - reach : self._size][::-1]  # newest first
+        prints = self._prints[self._size - reach : self._size][::-1]
+        if excluded:
+            keep = ~np.isin(ids, np.fromiter(excluded, dtype=np.int64))
+            ids, prints = ids[keep], prints[keep]
+        hit = first_near_duplicate(value, prints[: self.limit])
+        return int(ids[hit]) if hit is not None else None
+
+    def record(self, article_id: int, url: str, value: int, *, original: bool) -> None:
+        """An article was written: it is now an original with ``value``, or a duplicate (left out)."""
+        size = self._size
+        if article_id in self._urls:
+            at = int(np.flatnonzero(self._ids[:size] == article_id)[0])
+            self._ids[at : size - 1] = self._ids[at + 1 : size]
+            self._prints[at : size - 1] = self._prints[at + 1 : size]
+            size -= 1
+            self._by_url[self._urls.pop(article_id)].discard(article_id)
+        if original:
+            if size == self._ids.size:
+                self._ids = np.resize(self._ids, 2 * size)
+                self._prints = np.resize(self._prints, 2 * size)
+            at = int(np.searchsorted(self._ids[:size], article_id))  # the end, unless an old article
+            self._ids[at + 1 : size + 1] = self._ids[at:size].copy()
+            self._prints[at + 1 : size + 1] = self._prints[at:size].copy()
+            self._ids[at], self._prints[at] = article_id, value
+            size += 1
+            self._urls[article_id] = url
+            self._by_url.setdefault(url, set()).add(article_id)
+        self._size = size
