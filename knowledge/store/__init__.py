@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from knowledge.store.articles import ArticleStore, IndexRow, NewArticle, SaveOutcome
+from knowledge.store.articles import ArticleStore, NewArticle, SaveOutcome
+from knowledge.store.changes import Changes, ChangeStore, IndexRow
 from knowledge.store.convert import passage_key
 from knowledge.store.database import create_engine, is_sqlite, session_factory, sqlite_path, upgrade
 from knowledge.store.schedules import ScheduleStore
@@ -13,6 +14,7 @@ from knowledge.store.sources import SourceStore
 from knowledge.store.vectors import StoredVectors, VectorStore
 
 __all__ = [
+    "Changes",
     "IndexRow",
     "NewArticle",
     "SaveOutcome",
@@ -24,7 +26,7 @@ __all__ = [
 ]
 
 
-class Store(ArticleStore, SourceStore, ScheduleStore, VectorStore):
+class Store(ArticleStore, ChangeStore, SourceStore, ScheduleStore, VectorStore):
     """Every query Newsdesk makes, over one engine and its session factory."""
 
     def __init__(self, engine: AsyncEngine) -> None:
