@@ -14,8 +14,14 @@ import asyncio
 import hashlib
 import logging
 import math
+import multiprocessing
+import os
 import random
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.analysis.tokenize import terms
@@ -32,6 +38,8 @@ from knowledge.retrieval.tantivy_index import Doc, PassageIndex, digest
 log = logging.getLogger(__name__)
 
 BATCH = 20_000  # passages per read while building
+PARALLEL_MIN = 100_000
+MAX_WORKERS = 4
 ARTICLES = 2_000  # changed articles re-read per query
 CHECK_SAMPLE = 200
 
@@ -65,13 +73,29 @@ def to_docs(rows: Sequence[IndexRowLike]) -> list[Doc]:
         title_terms = titles.get(row.article_id)
         if title_terms is None:
             title_terms = titles[row.article_id] = terms(row.title or "")
-        doc_terms = terms(row.text) + title_terms
+        doc_terms = " ".join(terms(row.text) + title_terms)
         docs.append(Doc(row.id, row.article_id, row.guild, doc_terms, digest(row.text, row.title)))
     return docs
 
 
+def _docs_of(rows: list[tuple[int, str, int | None, int, str]]) -> list[Doc]:
+    """``to_docs`` of plain tuples (what a worker process receives)."""
+    return to_docs([IndexRow(*row) for row in rows])
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    id: int
+    text: str
+    guild: int | None
+    article_id: int
+    title: str
+
+
 class SearchEngine:
     """Ranks passages visible to a guild; safe to share across tasks."""
+
+    parallel_min = PARALLEL_MIN  # a full build of at least this many passages analyses in worker processes
 
     def __init__(self, store: PassageStore, index_dir: Path | None = None) -> None:
         self.store = store
@@ -178,12 +202,37 @@ class SearchEngine:
         self._state = None
         start = await self.store.change_cursor()
         await asyncio.to_thread(index.clear)
-        after, added = 0, 0
-        while rows := await self.store.passages_after(after, BATCH):
-            added += await asyncio.to_thread(index.add, to_docs(rows))
-            after = rows[-1].id
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        added = -1
+        if workers > 1 and await self.store.count_indexable() >= self.parallel_min:
+            try:
+                added = await self._build_parallel(index, workers)
+            except (BrokenProcessPool, OSError) as error:  # e.g. a script that spawns without a main guard
+                log.warning("worker processes failed (%s); analysing in this process", error)
+                await asyncio.to_thread(index.clear)
+        if added < 0:
+            after, added = 0, 0
+            while rows := await self.store.passages_after(after, BATCH):
+                added += await asyncio.to_thread(index.add, to_docs(rows))
+                after = rows[-1].id
         await asyncio.to_thread(self._commit, index, start)
         log.info("indexed %d passages from scratch", added)
+        return added
+
+    async def _build_parallel(self, index: PassageIndex, workers: int) -> int:
+        """Analyse batches in worker processes (the analysis is pure Python) while this one reads and adds."""
+        loop = asyncio.get_running_loop()
+        added, after = 0, 0
+        queued: deque[asyncio.Future[list[Doc]]] = deque()
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            while rows := await self.store.passages_after(after, BATCH):
+                after = rows[-1].id
+                plain = [(r.id, r.text, r.guild, r.article_id, r.title) for r in rows]
+                queued.append(loop.run_in_executor(pool, _docs_of, plain))
+                if len(queued) > workers:
+                    added += await asyncio.to_thread(index.add, await queued.popleft())
+            while queued:
+                added += await asyncio.to_thread(index.add, await queued.popleft())
         return added
 
     async def rebuild(self) -> int:

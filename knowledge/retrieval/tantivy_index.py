@@ -43,7 +43,7 @@ class Doc:
     pid: int
     article_id: int
     guild: int | None
-    terms: Sequence[str]
+    terms: str  # analysed terms joined by spaces
     digest: int  # of the passage text and title: ``index check`` compares it with the database
 
 
@@ -142,14 +142,14 @@ class PassageIndex:
         writer = self._writer_or_fail()
         added = 0
         with self._lock:
+            known = self._known
             for doc in docs:
-                for term in doc.terms:
-                    if term not in self._known:
-                        self._known.add(term)
-                        self.vocabulary.append(term)
+                if new := set(doc.terms.split()) - known:
+                    known |= new
+                    self.vocabulary.extend(sorted(new))
                 writer.add_document(
                     tantivy.Document(
-                        terms=" ".join(doc.terms),
+                        terms=doc.terms,
                         pid=doc.pid,
                         article=doc.article_id,
                         guild=doc.guild or 0,

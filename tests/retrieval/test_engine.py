@@ -167,3 +167,16 @@ async def test_status_reports_what_is_not_indexed_yet() -> None:
     assert after.caught_up and after.documents == 5
     store.delete_article(1)
     assert (await engine.status()).pending == 1
+
+
+async def test_a_parallel_build_indexes_the_same_as_a_serial_one(tmp_path: Path) -> None:
+    store = _store()
+    for i in range(30):
+        store.add_article(f"Filler {i}", [f"Harbour note {i} about boats and tides.", "The tide was low."])
+    serial = SearchEngine(store)
+    parallel = SearchEngine(store)
+    parallel.parallel_min = 1  # analysis in worker processes even for this small archive
+    assert await serial.catch_up() == await parallel.catch_up() == 65
+    for query in ("harbour note 17", "shutdown order extended", "low tide"):
+        assert await serial.search(query) == await parallel.search(query)
+    assert sorted(serial.index.vocabulary) == sorted(parallel.index.vocabulary)
