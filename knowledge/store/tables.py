@@ -114,7 +114,7 @@ class ArticleRow(Base):
 
 class PassageRow(Base):
     __tablename__ = "passages"
-    # AUTOINCREMENT: ids are never reused, so a search index can follow the table by watermark.
+    # AUTOINCREMENT: ids are never reused, so a stale search-index hit never names another passage.
     __table_args__ = (Index("ix_passages_key", "key"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
