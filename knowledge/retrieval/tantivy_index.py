@@ -205,7 +205,7 @@ class PassageIndex:
         clauses = [
             (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, TERMS, t), w))
             for t, w in weights.items()
-            if w > 0 and self.df(t) > 0
+            if w > 0 and t and searcher.doc_freq(TERMS, t) > 0  # raw df: deleted-only terms match nothing
         ]
         if not clauses or k <= 0:
             return []
