@@ -105,6 +105,7 @@ class PassageIndex:
         self._saved = 0
         self._load_vocabulary()
         self._searcher = self._index.searcher()
+        self._dfs: dict[str, int] = {}  # per searcher: query analysis asks for the same terms again and again
         self._scoped: int | None = None
 
     # ---- statistics ----------------------------------------------------------------------------
@@ -125,11 +126,16 @@ class PassageIndex:
         """
         if not term:
             return 0
-        raw = self._searcher.doc_freq(TERMS, term)
-        if 0 < raw <= EXACT_DF:
-            query = tantivy.Query.term_query(SCHEMA, TERMS, term)
-            return _count(self._searcher.search(query, 1, count=True))
-        return raw
+        dfs = self._dfs  # before the searcher: a commit swaps the searcher first, then the cache
+        cached = dfs.get(term)
+        if cached is not None:
+            return cached
+        searcher = self._searcher
+        found = searcher.doc_freq(TERMS, term)
+        if 0 < found <= EXACT_DF:
+            found = _count(searcher.search(tantivy.Query.term_query(SCHEMA, TERMS, term), 1, count=True))
+        dfs[term] = found
+        return found
 
     # ---- writing -------------------------------------------------------------------------------
     def _writer_or_fail(self) -> tantivy.IndexWriter:
@@ -179,7 +185,11 @@ class PassageIndex:
         self._save_vocabulary()  # first: a term may outlive its documents, never the reverse
         self._writer_or_fail().commit()
         self._index.reload()
-        self._searcher = self._index.searcher()
+        self._use(self._index.searcher())
+
+    def _use(self, searcher: tantivy.Searcher) -> None:
+        self._searcher = searcher
+        self._dfs = {}
         self._scoped = None
 
     def wait_merges(self) -> None:
@@ -189,7 +199,7 @@ class PassageIndex:
         writer.wait_merging_threads()
         self._writer = self._index.writer(WRITER_HEAP, self._threads)
         self._index.reload()
-        self._searcher = self._index.searcher()
+        self._use(self._index.searcher())
 
     def close(self) -> None:
         """Release the writer (and the directory's lock); uncommitted changes are dropped."""
