@@ -145,7 +145,7 @@ class Knowledge:
 
     async def _after_writes(self) -> None:
         """What follows every ingest: this process's index applies its changes, then embeddings."""
-        await self.engine.catch_up()
+        await self.engine.catch_up(wait=True)
         await self.embed_pending()
 
     async def embed_pending(self, progress: EmbedProgress | None = None) -> int:
@@ -255,7 +255,7 @@ class Knowledge:
         if not await self.store.remove_article(article_id):
             raise InvalidInput(f"No article has the id or URL {shown(ref.strip(), 120)!r}.")
         self.engine.note_changed([article_id])
-        await self.engine.catch_up()
+        await self.engine.catch_up(wait=True)
         return found
 
     async def rebuild_index(self) -> int:
@@ -278,7 +278,7 @@ class Knowledge:
 
     async def catch_up(self) -> int:
         """Bring this process's search index up to the database now (a new process warms up)."""
-        return await self.engine.catch_up()
+        return await self.engine.catch_up(wait=True)
 
     async def ping(self) -> None:
         """Raise unless the database answers (readiness checks)."""

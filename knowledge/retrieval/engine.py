@@ -149,9 +149,15 @@ class SearchEngine:
         """Articles this process just changed: the next :meth:`catch_up` applies them, log or not."""
         self._noted.update(article_ids)
 
-    async def catch_up(self) -> int:
-        """Apply every change not in the index yet (building it first if needed); returns passages added."""
+    async def catch_up(self, *, wait: bool = False) -> int:
+        """Apply every change not in the index yet (building it first if needed); returns passages added.
+
+        When another task is already catching up, return at once (it is applying the changes) so a
+        question never queues behind a big ingest; ``wait=True`` waits and then catches up itself.
+        """
         index = await self._open()
+        if not wait and self._write_lock.locked():
+            return 0
         async with self._write_lock:
             added = 0
             if self._state is None:
@@ -240,7 +246,7 @@ class SearchEngine:
         index = await self._open()
         async with self._write_lock:
             added = await self._build(index)
-        await self.catch_up()
+        await self.catch_up(wait=True)
         return added
 
     async def status(self) -> IndexStatus:
@@ -253,7 +259,7 @@ class SearchEngine:
 
     async def check(self, sample: int = CHECK_SAMPLE, seed: int | None = None) -> str | None:
         """Catch up, then compare counts and a sample of passages with the database; None when they agree."""
-        await self.catch_up()
+        await self.catch_up(wait=True)
         index = self.index
         expected, held = await self.store.count_indexable(), index.n_docs
         if expected != held:

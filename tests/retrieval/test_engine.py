@@ -180,3 +180,15 @@ async def test_a_parallel_build_indexes_the_same_as_a_serial_one(tmp_path: Path)
     for query in ("harbour note 17", "shutdown order extended", "low tide"):
         assert await serial.search(query) == await parallel.search(query)
     assert sorted(serial.index.vocabulary) == sorted(parallel.index.vocabulary)
+
+
+async def test_a_question_does_not_queue_behind_a_catch_up_in_progress() -> None:
+    store = _store()
+    engine = SearchEngine(store)
+    await engine.catch_up()
+    store.add_article("Tulips", ["Tulip prices doubled in Amsterdam."])
+    async with engine._write_lock:  # another task is applying changes right now
+        assert await engine.catch_up() == 0  # returns at once instead of waiting for it
+        assert (await engine.search("surgical masks"))[0].passage.title == "Kobe masks"
+    assert await engine.catch_up(wait=True) == 1
+    assert (await engine.search("tulip prices"))[0].passage.title == "Tulips"
