@@ -1,4 +1,5 @@
-"""The library's commands: ingest, ask, search, export, digest, sources, poll, db.
+"""The library's commands: ingest, ask, search, export, digest, sources, poll, db (articles and index
+live in ``knowledge.cli_archive``).
 
 ``newsdesk`` itself is ``bot.cli:main``, which adds ``run`` (the Discord bot) to this parser.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from knowledge.cli_archive import add_archive_commands
 from knowledge.clihelp import describe
 from knowledge.config import Settings, load_settings
 from knowledge.console import IngestBar, summary_line
@@ -422,6 +424,7 @@ def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentPa
     db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
     db_actions.add_parser("upgrade", help="apply database migrations")
     db.set_defaults(handler=cmd_db)
+    add_archive_commands(sub)
     if add_commands is not None:
         add_commands(sub)
     describe(parser)  # --version, and every command's example and environment variables

@@ -42,6 +42,10 @@ HELP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "articles": (("newsdesk articles list",), STORE),
     "articles list": (("newsdesk articles list --json",), STORE),
+    "articles show": (
+        ("newsdesk articles show 42", "newsdesk articles show https://example.com/story"),
+        STORE,
+    ),
     "articles remove": (("newsdesk articles remove https://example.com/story",), STORE),
     "index": (("newsdesk index check",), STORE),
     "index rebuild": (("newsdesk index rebuild",), STORE),

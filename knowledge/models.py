@@ -38,6 +38,31 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    """A stored article without its text: what ``articles list`` and ``articles show`` print."""
+
+    article: Article  # ``paragraphs`` left empty; ``id`` set
+    passages: int
+    duplicate_of: int | None
+    ingested_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        a = self.article
+        return {
+            "id": a.id,
+            "url": a.url,
+            "title": a.title,
+            "published": a.published.isoformat() if a.published else None,
+            "site": a.site,
+            "guild": a.guild,
+            "source": a.source,
+            "passages": self.passages,
+            "duplicate_of": self.duplicate_of,
+            "ingested_at": self.ingested_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A stored paragraph together with the article facts needed to cite it."""
 

@@ -20,11 +20,13 @@ from knowledge.importer import Importer, relink
 from knowledge.importer import ProgressCallback as ImportProgressCallback
 from knowledge.ingest.dedupe import as_prints, first_near_duplicate
 from knowledge.ingest.fetch import Fetcher, Resolver
+from knowledge.ingest.limits import shown
 from knowledge.ingest.local import prepare, without_recurring
 from knowledge.metrics import record_article
 from knowledge.models import (
     Answer,
     Article,
+    ArticleSummary,
     Digest,
     DigestRun,
     DigestSchedule,
@@ -134,7 +136,7 @@ class Knowledge:
         """
         if source.startswith(("http://", "https://")):
             result = await self.poller.ingest_url(source, guild=guild)
-            await self.embed_pending()
+            await self._after_writes()
             return [result]
         paths = list(expand(source))
         if url is not None and len(paths) != 1:
@@ -150,8 +152,13 @@ class Knowledge:
         results = await Importer(self.store).run(
             paths, url=url, guild=guild, progress=progress, relink=len(paths) == 1
         )
-        await self.embed_pending()
+        await self._after_writes()
         return results
+
+    async def _after_writes(self) -> None:
+        """What follows every ingest: this process's index applies its changes, then embeddings."""
+        await self.engine.catch_up(wait=True)
+        await self.embed_pending()
 
     async def embed_pending(self, progress: EmbedProgress | None = None) -> int:
         """Embed the sentences of passages stored without vectors (no-op without the semantic extra)."""
@@ -184,6 +191,8 @@ class Knowledge:
             source_id=source_id,
             backfill=backfill,
         )
+        if outcome.status != "unchanged":
+            self.engine.note_changed([outcome.article_id])  # searchable when this ingest returns
         status = "updated" if relinked and outcome.status == "unchanged" else outcome.status  # a new link
         log.info("%s %s (%d passages)", status, article.url, outcome.passages)
         record_article(status)
@@ -191,6 +200,44 @@ class Knowledge:
 
     def export(self) -> AsyncIterator[Article]:
         return self.store.iter_articles()
+
+    # -- the archive and its index ----------------------------------------------------------------
+
+    async def find_article(self, ref: str) -> ArticleSummary:
+        """An article by id or URL; :class:`InvalidInput` naming ``ref`` when there is none."""
+        found = await self.store.find_article(ref.strip())
+        if found is None:
+            raise InvalidInput(f"No article has the id or URL {shown(ref.strip(), 120)!r}.")
+        return found
+
+    async def list_articles(self) -> AsyncIterator[ArticleSummary]:
+        """Every stored article in ingest order, without its text."""
+        after = 0
+        while batch := await self.store.list_articles(after_id=after):
+            for summary in batch:
+                yield summary
+            after = batch[-1].article.id or after
+
+    async def article_text(self, article_id: int) -> list[str]:
+        return [p.text for p in await self.store.article_passages(article_id)]
+
+    async def remove_article(self, ref: str) -> ArticleSummary:
+        """Delete an article (by id or URL) and its passages; this process's index follows at once."""
+        found = await self.find_article(ref)
+        article_id = found.article.id or 0
+        if not await self.store.remove_article(article_id):
+            raise InvalidInput(f"No article has the id or URL {shown(ref.strip(), 120)!r}.")
+        self.engine.note_changed([article_id])
+        await self.engine.catch_up(wait=True)
+        return found
+
+    async def rebuild_index(self) -> int:
+        """Build this process's search index again from the database; returns passages indexed."""
+        return await self.engine.rebuild()
+
+    async def check_index(self) -> str | None:
+        """Why this process's index disagrees with the database, or None when it agrees."""
+        return await self.engine.check()
 
     # -- questions --------------------------------------------------------------------------------
 
@@ -204,7 +251,7 @@ class Knowledge:
 
     async def catch_up(self) -> int:
         """Bring this process's search index up to the database now (a new process warms up)."""
-        return await self.engine.catch_up()
+        return await self.engine.catch_up(wait=True)
 
     async def ping(self) -> None:
         """Raise unless the database answers (readiness checks)."""
@@ -224,7 +271,7 @@ class Knowledge:
     async def add_source(self, url: str, *, guild: int | None = None) -> tuple[Source, list[IngestResult]]:
         """Register a feed or page and ingest what it holds now."""
         added = await self.poller.add_source(url, guild=guild)
-        await self.embed_pending()
+        await self._after_writes()
         return added
 
     async def list_sources(self, *, guild: int | None = None, all_guilds: bool = False) -> list[Source]:
@@ -240,7 +287,7 @@ class Knowledge:
     ) -> list[IngestResult]:
         """Poll every source that is due once (``every``: every active source now, due or not)."""
         results = await self.poller.poll_due(progress=progress, every=every)
-        await self.embed_pending()
+        await self._after_writes()
         return results
 
     # -- digest -----------------------------------------------------------------------------------

@@ -202,6 +202,10 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)
+    # Most non-ASCII news text only has curly quotes and dashes: look at each distinct character
+    # once, and walk the whole text only when there are accents to drop.
+    if not any(unicodedata.combining(ch) for ch in set(decomposed) if not ch.isascii()):
+        return decomposed
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
@@ -236,7 +240,11 @@ CHAT: dict[str, str] = {
 
 def words(text: str) -> list[str]:
     """Folded word and number tokens, stopwords included, possessives dropped."""
-    return [_clean(tok) for tok in _TOKEN.findall(fold(text))]
+    folded = fold(text)
+    tokens = _TOKEN.findall(folded)
+    if "'" not in folded and "’" not in folded:
+        return tokens  # nothing for ``_clean`` to drop
+    return [_clean(tok) for tok in tokens]
 
 
 def _clean(tok: str) -> str:

@@ -1,7 +1,8 @@
-"""BM25 scoring as pure functions (Lucene variant: idf = ln(1 + (N - df + 0.5) / (df + 0.5))).
+"""BM25 as pure functions, the way tantivy scores (k1 = 1.2, b = 0.75, Lucene's always-positive idf).
 
-Kept free of any index structure so a test can check it against a naive reference, and so the
-vectorised path (numpy arrays of postings) and the scalar path (sentence scoring) share one formula.
+The index itself scores inside tantivy; these are for what the engine computes around it (IDF of
+query terms for the reader, the ideal score that normalises hits to [0, 1]) and for tests that
+check tantivy's ranking against a brute-force reference.
 """
 
 from __future__ import annotations
@@ -9,9 +10,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +24,7 @@ DEFAULT = BM25Params()
 
 
 def idf(df: int | float, n_docs: int | float) -> float:
-    """Inverse document frequency; always positive, even for terms in most documents."""
+    """Inverse document frequency, ln(1 + (N - df + 0.5) / (df + 0.5)); always positive."""
     return math.log1p((n_docs - df + 0.5) / (df + 0.5))
 
 
@@ -36,17 +34,3 @@ def term_score(tf: float, doc_len: float, avg_len: float, term_idf: float, p: BM
         return 0.0
     norm = p.k1 * (1.0 - p.b + p.b * doc_len / avg_len)
     return term_idf * tf * (p.k1 + 1.0) / (tf + norm)
-
-
-def term_scores(
-    tf: npt.NDArray[np.uint16],
-    doc_len: npt.NDArray[np.integer],
-    avg_len: float,
-    term_idf: float,
-    p: BM25Params = DEFAULT,
-) -> npt.NDArray[np.float32]:
-    """``term_score`` for one term over all its postings at once (float32 to keep memory low)."""
-    tf32 = tf.astype(np.float32)
-    norm = np.float32(p.k1 * (1.0 - p.b)) + np.float32(p.k1 * p.b / avg_len) * doc_len.astype(np.float32)
-    out = (np.float32(term_idf * (p.k1 + 1.0)) * tf32) / (tf32 + norm)
-    return out.astype(np.float32, copy=False)

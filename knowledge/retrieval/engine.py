@@ -1,8 +1,11 @@
-"""SearchEngine: keeps the inverted index caught up with the database and ranks passages.
+"""SearchEngine: keeps this process's tantivy index up to date with the database and ranks passages.
 
-The database is the source of truth; the index only remembers the highest passage id it has seen
-(the watermark) and pulls newer rows on demand. Passages deleted from the database are noticed
-when a search fetches them and comes back short, so deletes need no hook from the store.
+The database is the source of truth and the index a cache of it. Every article write logs the
+article's id in the same transaction (``knowledge.store.changes``); the engine replays that log
+from its own cursor, deleting each changed article's documents and adding its current passages.
+Articles this process changed itself are applied at once (:meth:`note_changed`), without waiting
+for the log, so an ingest is searchable as soon as it returns. Nothing depends on passage ids
+growing in commit order, and no writer waits for another.
 """
 
 from __future__ import annotations
@@ -11,7 +14,14 @@ import asyncio
 import hashlib
 import logging
 import math
-from collections.abc import Mapping, Sequence
+import multiprocessing
+import os
+import random
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.analysis.tokenize import terms
@@ -19,19 +29,27 @@ from knowledge.models import SearchHit, SearchOptions
 from knowledge.retrieval import bm25
 from knowledge.retrieval.candidates import Candidate, IndexStatus, Retrieval
 from knowledge.retrieval.fuzzy import TypoCorrector
-from knowledge.retrieval.index import SAMPLES, Doc, InvertedIndex
 from knowledge.retrieval.protocols import IndexRowLike, PassageStore
 from knowledge.retrieval.query import Query, build_query
+from knowledge.retrieval.replicas import DirectoryLock, IndexState, claim_directory, forget_state, read_state
+from knowledge.retrieval.replicas import write_state as save_state
+from knowledge.retrieval.tantivy_index import Doc, PassageIndex, digest
 
 log = logging.getLogger(__name__)
 
-BATCH = 20_000
+BATCH = 20_000  # passages per read while building
+PARALLEL_MIN = 100_000
+MAX_WORKERS = 4
+ARTICLES = 2_000  # changed articles re-read per query
+CHECK_SAMPLE = 200
 
 
 def index_dir_for(database_url: str, configured: Path | None = None) -> Path | None:
-    """Where the index of ``database_url`` lives: configured, next to a SQLite file, or in ~/.cache.
+    """Where indexes of ``database_url`` live: configured, next to a SQLite file, or in ~/.cache.
 
     ``None`` (keep it in memory) for in-memory SQLite, whose data vanishes with the process anyway.
+    Inside, each database has its own directory named by its id, and each running process locks
+    its own (``knowledge.retrieval.replicas``), so no two processes ever write one index.
     """
     if configured is not None:
         return configured
@@ -43,100 +61,251 @@ def index_dir_for(database_url: str, configured: Path | None = None) -> Path | N
             return None
         path = Path(url.database)
         return path.with_name(path.name + ".index")
-    digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
-    return Path.home() / ".cache" / "newsdesk" / f"index-{digest}"
+    digest_ = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return Path.home() / ".cache" / "newsdesk" / f"index-{digest_}"
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+def to_docs(rows: Sequence[IndexRowLike]) -> list[Doc]:
+    """Index documents of passages: the paragraph's terms followed by its article title's."""
+    titles: dict[int, list[str]] = {}
+    docs = []
+    for row in rows:
+        title_terms = titles.get(row.article_id)
+        if title_terms is None:
+            title_terms = titles[row.article_id] = terms(row.title or "")
+        doc_terms = " ".join(terms(row.text) + title_terms)
+        docs.append(Doc(row.id, row.article_id, row.guild, doc_terms, digest(row.text, row.title)))
+    return docs
+
+
+def _docs_of(rows: list[tuple[int, str, int | None, int, str]]) -> list[Doc]:
+    """``to_docs`` of plain tuples (what a worker process receives)."""
+    return to_docs([IndexRow(*row) for row in rows])
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    id: int
+    text: str
+    guild: int | None
+    article_id: int
+    title: str
 
 
 class SearchEngine:
     """Ranks passages visible to a guild; safe to share across tasks."""
 
+    parallel_min = PARALLEL_MIN  # a full build of at least this many passages analyses in worker processes
+
     def __init__(self, store: PassageStore, index_dir: Path | None = None) -> None:
         self.store = store
-        self.index = InvertedIndex(index_dir)
-        self._corrector = TypoCorrector(self.index.vocab.terms)
-        self._catch_up_lock = asyncio.Lock()
-        self._verified = False
+        self.base = index_dir
+        self.directory: Path | None = None  # this process's own directory under ``base``
+        self._index: PassageIndex | None = None
+        self._lock: DirectoryLock | None = None
+        self._database = ""
+        self._state: IndexState | None = None  # None until a complete build is committed
+        self._noted: set[int] = set()
+        self._corrector = TypoCorrector([])
+        self._open_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
 
     def close(self) -> None:
-        """Nothing to flush (every catch-up commits its manifest); kept for symmetry with open."""
-        log.debug("search engine closed at watermark %d", self.index.watermark)
+        """Release the index writer and this process's hold on its directory."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    @property
+    def index(self) -> PassageIndex:
+        if self._index is None:
+            raise RuntimeError("the search index is not open yet (await catch_up() first)")
+        return self._index
+
+    async def _open(self) -> PassageIndex:
+        async with self._open_lock:
+            if self._index is not None:
+                return self._index
+            self._database = await self.store.database_id()
+            latest = await self.store.latest_change()
+            if self.base is not None:
+                claimed = await asyncio.to_thread(claim_directory, self.base, self._database)
+                self.directory, self._lock = claimed
+            index = await asyncio.to_thread(PassageIndex, self.directory)
+            state = read_state(self.directory) if self.directory else None
+            if state is not None and (not state.matches(self._database) or state.cursor > latest):
+                log.warning("index at %s is from another copy of the database; rebuilding", self.directory)
+                state = None
+            self._state = state
+            self._index = index
+            self._corrector = TypoCorrector(index.vocabulary)
+            return index
 
     # ---- keeping up with the database ------------------------------------------------------
-    async def catch_up(self) -> int:
-        """Index passages added since the watermark; returns how many were indexed."""
-        async with self._catch_up_lock:
-            newest = await self.store.max_passage_id()
-            if newest < self.index.watermark:
-                log.warning(
-                    "database is behind the index (%d < %d); rebuilding", newest, self.index.watermark
-                )
-                await asyncio.to_thread(self.index.clear)
-            elif not self._verified and not await self._same_database():
-                log.warning("index at %s was built from another database; rebuilding", self.index.directory)
-                await asyncio.to_thread(self.index.clear)
-            self._verified = True
+    def note_changed(self, article_ids: Iterable[int]) -> None:
+        """Articles this process just changed: the next :meth:`catch_up` applies them, log or not."""
+        self._noted.update(article_ids)
+
+    async def catch_up(self, *, wait: bool = False) -> int:
+        """Apply every change not in the index yet (building it first if needed); returns passages added.
+
+        When another task is already catching up, return at once (it is applying the changes) so a
+        question never queues behind a big ingest; ``wait=True`` waits and then catches up itself.
+        """
+        index = await self._open()
+        if not wait and self._write_lock.locked():
+            return 0
+        async with self._write_lock:
             added = 0
-            while self.index.watermark < newest:
-                rows = await self.store.passages_after(self.index.watermark, BATCH)
-                if not rows:
-                    await asyncio.to_thread(self.index.add, [], newest)
+            if self._state is None:
+                added += await self._build(index)
+            cursor = self._state.cursor if self._state else 0
+            for _ in range(10_000):
+                changes = await self.store.changes_after(cursor)
+                ids = set(changes.article_ids) | self._noted
+                self._noted = set()
+                if ids:
+                    added += await self._reindex(index, sorted(ids))
+                moved = changes.cursor != cursor
+                cursor = changes.cursor
+                if ids:
+                    await asyncio.to_thread(self._commit, index, cursor)
+                elif moved:
+                    self._state = IndexState(self._database, cursor)  # saved with the next commit
+                if not changes.article_ids or not moved:
                     break
-                top = rows[-1].id if len(rows) == BATCH else max(rows[-1].id, newest)
-                await asyncio.to_thread(self._add_rows, rows, top)
-                added += len(rows)
-            if self._corrector_stale():
-                self._corrector = TypoCorrector(self.index.vocab.terms)
-            if added:
-                log.info("indexed %d passages (watermark %d)", added, self.index.watermark)
+            self._refresh_corrector(index)
             return added
+
+    async def _reindex(self, index: PassageIndex, article_ids: Sequence[int]) -> int:
+        added = 0
+        for start in range(0, len(article_ids), ARTICLES):
+            batch = article_ids[start : start + ARTICLES]
+            rows = await self.store.index_rows(batch)
+            added += await asyncio.to_thread(self._replace, index, batch, rows)
+        if added or article_ids:
+            log.info("re-indexed %d articles (%d passages)", len(article_ids), added)
+        return added
+
+    @staticmethod
+    def _replace(index: PassageIndex, article_ids: Sequence[int], rows: Sequence[IndexRowLike]) -> int:
+        index.delete_articles(article_ids)
+        return index.add(to_docs(rows))
+
+    def _commit(self, index: PassageIndex, cursor: int) -> None:
+        index.commit()
+        self._state = IndexState(self._database, cursor)
+        if self.directory is not None:
+            save_state(self.directory, self._state)
+
+    async def _build(self, index: PassageIndex) -> int:
+        """Index every passage from scratch; changes committed meanwhile are replayed after."""
+        if self.directory is not None:
+            forget_state(self.directory)  # a build cut short is never mistaken for a complete one
+        self._state = None
+        start = await self.store.change_cursor()
+        await asyncio.to_thread(index.clear)
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        added = -1
+        if workers > 1 and await self.store.count_indexable() >= self.parallel_min:
+            try:
+                added = await self._build_parallel(index, workers)
+            except (BrokenProcessPool, OSError) as error:  # e.g. a script that spawns without a main guard
+                log.warning("worker processes failed (%s); analysing in this process", error)
+                await asyncio.to_thread(index.clear)
+        if added < 0:
+            after, added = 0, 0
+            while rows := await self.store.passages_after(after, BATCH):
+                added += await asyncio.to_thread(index.add, to_docs(rows))
+                after = rows[-1].id
+        await asyncio.to_thread(self._commit, index, start)
+        log.info("indexed %d passages from scratch", added)
+        return added
+
+    async def _build_parallel(self, index: PassageIndex, workers: int) -> int:
+        """Analyse batches in worker processes (the analysis is pure Python) while this one reads and adds."""
+        loop = asyncio.get_running_loop()
+        added, after = 0, 0
+        queued: deque[asyncio.Future[list[Doc]]] = deque()
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            while rows := await self.store.passages_after(after, BATCH):
+                after = rows[-1].id
+                plain = [(r.id, r.text, r.guild, r.article_id, r.title) for r in rows]
+                queued.append(loop.run_in_executor(pool, _docs_of, plain))
+                if len(queued) > workers:
+                    added += await asyncio.to_thread(index.add, await queued.popleft())
+            while queued:
+                added += await asyncio.to_thread(index.add, await queued.popleft())
+        return added
+
+    async def rebuild(self) -> int:
+        """Throw this process's index away and build it again from the database; returns passages."""
+        index = await self._open()
+        async with self._write_lock:
+            added = await self._build(index)
+        await self.catch_up(wait=True)
+        return added
 
     async def status(self) -> IndexStatus:
         """Documents indexed and changes not applied yet, without catching up."""
-        newest = await self.store.max_passage_id()
-        return IndexStatus(self.index.n_docs, max(0, newest - self.index.watermark))
+        index = await self._open()
+        state = self._state
+        if state is None:
+            return IndexStatus(index.n_docs, await self.store.count_indexable())
+        return IndexStatus(index.n_docs, await self.store.pending_changes(state.cursor) + len(self._noted))
 
-    async def _same_database(self) -> bool:
-        """Whether passages the index remembers still exist with the same text (a reopened index)."""
-        samples = self.index.samples
-        if not samples:
-            return True
-        found = await self.store.get_passages([pid for pid, _ in samples])
-        if not found:
-            return False
-        return all(_digest(found[pid].text) == digest for pid, digest in samples if pid in found)
-
-    def _add_rows(self, rows: Sequence[IndexRowLike], watermark: int) -> None:
-        titles: dict[int, list[str]] = {}
-        docs = []
+    async def check(self, sample: int = CHECK_SAMPLE, seed: int | None = None) -> str | None:
+        """Catch up, then compare counts and a sample of passages with the database; None when they agree."""
+        await self.catch_up(wait=True)
+        index = self.index
+        expected, held = await self.store.count_indexable(), index.n_docs
+        if expected != held:
+            return f"the index holds {held} passages but the database has {expected}"
+        rows = await self.store.sample_index_rows(sample, seed)
+        stored = await asyncio.to_thread(index.lookup, [r.id for r in rows])
         for row in rows:
-            title_terms = titles.get(row.article_id)
-            if title_terms is None:
-                title_terms = titles[row.article_id] = terms(row.title or "")
-            docs.append(Doc(row.id, row.guild, terms(row.text) + title_terms))
-        samples = [(row.id, _digest(row.text)) for row in rows[-SAMPLES:]]
-        self.index.add(docs, watermark, samples)
+            got = stored.get(row.id)
+            if got is None:
+                return f"passage {row.id} is in the database but not in the index"
+            want = (row.article_id, row.guild, digest(row.text, row.title))
+            if (got.article_id, got.guild, got.digest) != want:
+                return f"passage {row.id} in the index differs from the database"
+        offset = random.Random(seed).randint(0, max(0, held - sample))
+        pids = await asyncio.to_thread(index.some_pids, sample, offset)
+        live = await self.store.get_passages(pids)
+        for pid in pids:
+            if pid not in live:
+                return f"passage {pid} is in the index but no longer in the database"
+        return None
 
-    def _corrector_stale(self) -> bool:
-        return self._corrector._vocabulary is not self.index.vocab.terms
+    def _refresh_corrector(self, index: PassageIndex) -> None:
+        if self._corrector._vocabulary is not index.vocabulary:
+            self._corrector = TypoCorrector(index.vocabulary)
 
     # ---- query analysis --------------------------------------------------------------------
+    def _df(self, term: str) -> int:
+        return self._index.df(term) if self._index is not None else 0
+
+    @property
+    def documents(self) -> int:
+        return self._index.n_docs if self._index is not None else 0
+
     def idf(self, term: str) -> float:
         """IDF of an index term; a word the archive never saw gets the highest IDF there is.
 
         That is what makes an unknown, specific word ("bitcoin") count against answering.
         """
-        return bm25.idf(self.index.term_df(term), max(self.index.n_docs, 1))
+        return bm25.idf(self._df(term), max(self.documents, 1))
 
     def known(self, term: str) -> bool:
-        return self.index.term_df(term) > 0
+        return self._df(term) > 0
 
     def corrections(self, term: str, word: str) -> list[tuple[str, float]]:
         """Archive terms close to an unknown query word (stem first, then the surface word)."""
-        return self._corrector.candidates(term, self.index.term_df, limit=5, word=word)
+        return self._corrector.candidates(term, self._df, limit=5, word=word)
 
     def analyse(
         self,
@@ -151,7 +320,7 @@ class SearchEngine:
         ``framing``: stems that frame a question more than they describe its answer (weighed low);
         ``scale`` and ``into`` add a follow-up's earlier turns to an existing query at lower weight.
         """
-        return build_query(text, self.corrections, self.known, framing, scale, into, self.index.term_df)
+        return build_query(text, self.corrections, self.known, framing, scale, into, self._df)
 
     def max_score(self, weights: Mapping[str, float]) -> float:
         """The BM25 score of an ideal document for these weights (for normalising to [0, 1])."""
@@ -162,23 +331,16 @@ class SearchEngine:
     async def retrieve(self, query: Query, k: int, *, guild: int | None) -> Retrieval:
         """The top ``k`` passages ``guild`` may see for ``query``, for the reader (after :meth:`catch_up`)."""
         found = await self._top(query.weights, k, guild=guild)
-        terms = {t for c in query.concepts for t in c.alternatives} | set(query.weights)
-        unknown = frozenset(t for t in terms if not self.known(t))
-        return Retrieval(query, tuple(found), {t: self.idf(t) for t in terms}, self.index.n_docs, unknown)
+        terms_ = {t for c in query.concepts for t in c.alternatives} | set(query.weights)
+        unknown = frozenset(t for t in terms_ if not self.known(t))
+        return Retrieval(query, tuple(found), {t: self.idf(t) for t in terms_}, self.documents, unknown)
 
     async def _top(self, weights: Mapping[str, float], k: int, *, guild: int | None) -> list[Candidate]:
-        """Top ``k`` live passages for weighted query terms."""
-        if not weights or k <= 0:
+        """Top ``k`` passages for weighted query terms that still exist in the database."""
+        if not weights or k <= 0 or self._index is None:
             return []
-        fetch = k + 4  # a few spare in case some were deleted since indexing
-        for _ in range(4):
-            ranked = await asyncio.to_thread(self.index.search, weights, fetch, guild)
-            passages = await self.store.get_passages([pid for pid, _ in ranked])
-            gone = [pid for pid, _ in ranked if pid not in passages]
-            if gone:
-                self.index.mark_dead(gone)
-            if not gone or len(ranked) < fetch:
-                break
+        ranked = await asyncio.to_thread(self._index.search, weights, k + 4, guild)
+        passages = await self.store.get_passages([pid for pid, _ in ranked])
         top = self.max_score(weights)
         out = [Candidate(passages[pid], score, top) for pid, score in ranked if pid in passages]
         return out[:k]

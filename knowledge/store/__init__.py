@@ -6,8 +6,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from knowledge.store.articles import IndexRow, NewArticle, SaveOutcome
+from knowledge.store.articles import NewArticle, SaveOutcome
 from knowledge.store.batch import BatchStore, BatchWriter, RecentPrint, Write
+from knowledge.store.changes import Changes, ChangeStore, IndexRow
 from knowledge.store.convert import passage_key
 from knowledge.store.database import (
     create_engine,
@@ -24,6 +25,7 @@ from knowledge.store.vectors import StoredVectors, VectorStore
 
 __all__ = [
     "BatchWriter",
+    "Changes",
     "IndexRow",
     "NewArticle",
     "RecentPrint",
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 
-class Store(BatchStore, SourceStore, ScheduleStore, VectorStore):
+class Store(BatchStore, ChangeStore, SourceStore, ScheduleStore, VectorStore):
     """Every query Newsdesk makes, over one engine and its session factory."""
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from knowledge.models import Article, Passage
+from knowledge.models import Article, ArticleSummary, Passage
+from knowledge.store.changes import log_changes
 from knowledge.store.convert import (
     content_hash,
     format_published,
     guild_key,
-    guild_of,
     to_article,
     to_passage,
 )
@@ -26,19 +27,8 @@ log = logging.getLogger(__name__)
 
 SaveStatus = Literal["added", "updated", "unchanged"]
 RELINK_WINDOW = 5000  # a server's most recent articles searched for a copy of the same page
-WRITE_LOCK_ID = 7_441_001  # PostgreSQL advisory lock that serialises writers, so passage ids commit in order
 RECENT_FINGERPRINTS = 5000  # a new article is compared with this many of the newest originals
-
-
-@dataclass(frozen=True, slots=True)
-class IndexRow:
-    """What the search index needs of a passage."""
-
-    id: int
-    text: str
-    guild: int | None
-    article_id: int
-    title: str
+__all__ = ["RECENT_FINGERPRINTS", "ArticleStore", "NewArticle", "SaveOutcome"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +51,6 @@ class NewArticle:
 class ArticleStore:
     _sessions: async_sessionmaker[AsyncSession]
 
-    async def _lock_writers(self, session: AsyncSession) -> None:
-        if session.get_bind().dialect.name == "postgresql":
-            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_ID})
-
     async def save_article(
         self,
         article: Article,
@@ -78,12 +64,27 @@ class ArticleStore:
         """Insert or replace one article and its passages in a single transaction.
 
         ``keys`` holds one normalised key per paragraph (same order), used to spot lines that recur
-        across a site. A failure anywhere rolls back, leaving the previous version intact.
+        across a site. A failure anywhere rolls back, leaving the previous version intact. Two
+        writers adding the same new URL at once: the loser tries again and finds the winner's row.
         """
+        try:
+            return await self._save_article(article, keys, fingerprint, duplicate_of, source_id, backfill)
+        except IntegrityError:
+            log.info("%s was stored by another writer meanwhile; saving again", article.url)
+            return await self._save_article(article, keys, fingerprint, duplicate_of, source_id, backfill)
+
+    async def _save_article(
+        self,
+        article: Article,
+        keys: Sequence[str],
+        fingerprint: int | None,
+        duplicate_of: int | None,
+        source_id: int | None,
+        backfill: bool,
+    ) -> SaveOutcome:
         digest = content_hash(article)
         now = utcnow()
         async with self._sessions() as session, session.begin():
-            await self._lock_writers(session)
             row = await session.scalar(
                 select(ArticleRow).where(
                     ArticleRow.url == article.url, ArticleRow.guild_id == guild_key(article.guild)
@@ -130,6 +131,7 @@ class ArticleStore:
                         for i, (para, key) in enumerate(zip(article.paragraphs, keys, strict=True))
                     ],
                 )
+            await log_changes(session, [row.id])
             return SaveOutcome(status, row.id, len(article.paragraphs))
 
     async def relink_local_copy(self, article: Article, *, local_url: str | None) -> tuple[str, bool]:
@@ -164,7 +166,6 @@ class ArticleStore:
                 )
             return (real or article.url), False
         async with self._sessions() as session, session.begin():
-            await self._lock_writers(session)  # no other writer can store article.url meanwhile
             taken = await session.scalar(
                 select(ArticleRow.id).where(ArticleRow.url == article.url, ArticleRow.guild_id == guild)
             )
@@ -197,7 +198,6 @@ class ArticleStore:
             return 0
         now = utcnow()
         async with self._sessions() as session, session.begin():
-            await self._lock_writers(session)
             ids = list(
                 await session.scalars(
                     insert(ArticleRow).returning(ArticleRow.id, sort_by_parameter_order=True),
@@ -225,7 +225,53 @@ class ArticleStore:
             ]
             if rows:
                 await session.execute(insert(PassageRow), rows)
+            await log_changes(session, ids)
         return len(rows)
+
+    async def remove_article(self, article_id: int) -> bool:
+        """Delete an article and its passages; False when there is no such article.
+
+        Near-duplicates of it become originals again (their ``duplicate_of`` is cleared), so they
+        are logged as changed too: the index must start returning them.
+        """
+        async with self._sessions() as session, session.begin():
+            row = await session.get(ArticleRow, article_id)
+            if row is None:
+                return False
+            copies = list(
+                await session.scalars(select(ArticleRow.id).where(ArticleRow.duplicate_of == article_id))
+            )
+            await session.delete(row)
+            await session.flush()
+            await log_changes(session, [article_id, *copies])
+        return True
+
+    async def find_article(self, ref: str) -> ArticleSummary | None:
+        """An article by id (digits) or by URL (any guild's copy; the global one first)."""
+        query = self._summaries()
+        if ref.isdigit():
+            query = query.where(ArticleRow.id == int(ref))
+        else:
+            query = query.where(ArticleRow.url == ref).order_by(ArticleRow.guild_id)
+        async with self._sessions() as session:
+            found = (await session.execute(query.limit(1))).first()
+        return _summary(found[0], found[1]) if found else None
+
+    async def list_articles(self, *, after_id: int = 0, limit: int = 500) -> list[ArticleSummary]:
+        """Articles in ingest order after ``after_id``, with their passage counts."""
+        query = self._summaries().where(ArticleRow.id > after_id).order_by(ArticleRow.id).limit(limit)
+        async with self._sessions() as session:
+            return [_summary(row, count) for row, count in await session.execute(query)]
+
+    @staticmethod
+    def _summaries() -> Select[ArticleRow, int]:
+        counts = (
+            select(func.count(PassageRow.id))
+            .where(PassageRow.article_id == ArticleRow.id)
+            .correlate(ArticleRow)
+            .scalar_subquery()
+        )
+        return select(ArticleRow, counts)
 
     async def recurring_keys(
         self, site: str, keys: Sequence[str], *, exclude_url: str, min_articles: int = 3
@@ -297,25 +343,9 @@ class ArticleStore:
                 yield to_article(row, tuple(paragraphs[row.id]))
             last = rows[-1].id
 
-    async def max_passage_id(self) -> int:
-        async with self._sessions() as session:
-            return int(await session.scalar(select(func.max(PassageRow.id))) or 0)
-
     async def count_passages(self) -> int:
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(PassageRow)) or 0)
-
-    async def passages_after(self, after_id: int, limit: int) -> list[IndexRow]:
-        """Passages with id > ``after_id`` in id order; near-duplicate articles are left out."""
-        async with self._sessions() as session:
-            result = await session.execute(
-                select(PassageRow.id, PassageRow.text, ArticleRow.guild_id, ArticleRow.id, ArticleRow.title)
-                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
-                .where(PassageRow.id > after_id, ArticleRow.duplicate_of.is_(None))
-                .order_by(PassageRow.id)
-                .limit(limit)
-            )
-            return [IndexRow(pid, txt, guild_of(gid), aid, title) for pid, txt, gid, aid, title in result]
 
     async def live_passage_ids(self, ids: Sequence[int]) -> set[int]:
         if not ids:
@@ -425,3 +455,12 @@ class ArticleStore:
                     or_(ArticleRow.guild_id == GLOBAL, ArticleRow.guild_id == guild_key(guild))
                 )
             return int(await session.scalar(query) or 0)
+
+
+def _summary(row: ArticleRow, passages: int) -> ArticleSummary:
+    return ArticleSummary(
+        article=to_article(row, ()),
+        passages=int(passages or 0),
+        duplicate_of=row.duplicate_of,
+        ingested_at=row.ingested_at,
+    )

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.models import Article
 from knowledge.store.articles import ArticleStore, SaveOutcome
+from knowledge.store.changes import log_changes
 from knowledge.store.convert import content_hash, format_published, guild_key
 from knowledge.store.tables import GLOBAL, ArticleRow, PassageRow, utcnow
 
@@ -191,6 +192,8 @@ class BatchWriter:
                 marked,
             )
         self._passages.extend(passages)
+        # in this transaction, so every index follows the batch (knowledge.store.changes)
+        await log_changes(self._session, [o.article_id for o in outcomes if o.status != "unchanged"])
         return outcomes
 
     async def _ids(self, urls: Sequence[str]) -> dict[str, int]:
@@ -231,7 +234,6 @@ class BatchStore(ArticleStore):
     async def batch(self, guild: int | None) -> AsyncIterator[BatchWriter]:
         """A :class:`BatchWriter` over one transaction: committed on exit, rolled back on error."""
         async with self._sessions() as session, session.begin():
-            await self._lock_writers(session)
             writer = BatchWriter(session, guild)
             yield writer
             await writer._write_passages()

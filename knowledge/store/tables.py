@@ -114,7 +114,7 @@ class ArticleRow(Base):
 
 class PassageRow(Base):
     __tablename__ = "passages"
-    # AUTOINCREMENT: ids are never reused, so a search index can follow the table by watermark.
+    # AUTOINCREMENT: ids are never reused, so a stale search-index hit never names another passage.
     __table_args__ = (Index("ix_passages_key", "key"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -190,3 +190,20 @@ class PassageVectorRow(Base):
     dim: Mapped[int] = mapped_column(Integer)
     sentences: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class IndexChangeRow(Base):
+    """One article whose passages changed or vanished, logged in the transaction that changed it.
+
+    Search indexes are caches of the database: each process replays this log from its own cursor
+    to bring its index up to date. ``seq`` orders the log on SQLite, which commits one writer at a
+    time; on PostgreSQL, where concurrent writers commit out of ``seq`` order, ``txid`` (the writing
+    transaction's id) lets a reader take only rows of transactions that can no longer commit.
+    """
+
+    __tablename__ = "index_changes"
+    __table_args__ = (Index("ix_index_changes_txid", "txid"), {"sqlite_autoincrement": True})
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(Integer)
+    txid: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -1,7 +1,8 @@
-"""An in-memory stand-in for ``knowledge.store.Store``: the few methods search reads."""
+"""An in-memory stand-in for ``knowledge.store.Store``: the passages and change log search reads."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +19,20 @@ class Row:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class Changes:
+    article_ids: tuple[int, ...]
+    cursor: int
+
+
 class MemoryStore:
-    """Articles as lists of passages; ids only grow, like the real passages table."""
+    """Articles as lists of passages; every change is logged like the real store's ``index_changes``."""
 
     def __init__(self) -> None:
         self.passages: dict[int, Passage] = {}
         self.by_article: dict[int, list[int]] = {}
+        self.log: list[int] = []  # article ids; seq = position + 1
+        self.name = uuid.uuid4().hex
         self._next_pid = 0
         self._next_article = 0
 
@@ -36,9 +45,16 @@ class MemoryStore:
         guild: int | None = None,
         published: datetime | None = None,
         site: str | None = None,
+        article_id: int | None = None,
     ) -> int:
-        self._next_article += 1
-        aid = self._next_article
+        """Add an article, or replace article ``article_id``'s passages (new passage ids)."""
+        if article_id is None:
+            self._next_article += 1
+            aid = self._next_article
+        else:
+            aid = article_id
+            for pid in self.by_article.pop(aid, []):
+                del self.passages[pid]
         ids = []
         for pos, text in enumerate(paragraphs):
             self._next_pid += 1
@@ -55,24 +71,46 @@ class MemoryStore:
             )
             ids.append(self._next_pid)
         self.by_article[aid] = ids
+        self.log.append(aid)
         return aid
 
     def delete_article(self, article_id: int) -> None:
         for pid in self.by_article.pop(article_id):
             del self.passages[pid]
+        self.log.append(article_id)
 
-    async def max_passage_id(self) -> int:
-        return self._next_pid
+    async def database_id(self) -> str:
+        return self.name
 
-    async def count_passages(self) -> int:
-        return len(self.passages)
+    async def change_cursor(self) -> int:
+        return len(self.log)
+
+    async def latest_change(self) -> int:
+        return len(self.log)
+
+    async def changes_after(self, cursor: int, limit: int = 5000) -> Changes:
+        batch = self.log[cursor : cursor + limit]
+        return Changes(tuple(sorted(set(batch))), cursor + len(batch))
+
+    async def pending_changes(self, cursor: int) -> int:
+        return len(self.log) - cursor
+
+    async def index_rows(self, article_ids: Sequence[int]) -> list[Row]:
+        ids = sorted(pid for a in article_ids for pid in self.by_article.get(a, []))
+        return [self._row(self.passages[i]) for i in ids]
 
     async def passages_after(self, after_id: int, limit: int) -> list[Row]:
         ids = sorted(i for i in self.passages if i > after_id)[:limit]
         return [self._row(self.passages[i]) for i in ids]
 
-    async def live_passage_ids(self, ids: Sequence[int]) -> set[int]:
-        return {i for i in ids if i in self.passages}
+    async def count_indexable(self) -> int:
+        return len(self.passages)
+
+    async def sample_index_rows(self, n: int, seed: int | None = None) -> list[Row]:
+        return [self._row(self.passages[i]) for i in sorted(self.passages)[:n]]
+
+    async def count_passages(self) -> int:
+        return len(self.passages)
 
     async def get_passages(self, ids: Sequence[int]) -> dict[int, Passage]:
         return {i: self.passages[i] for i in ids if i in self.passages}

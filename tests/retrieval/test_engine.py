@@ -66,9 +66,20 @@ async def test_deleted_passages_vanish_from_results() -> None:
     assert await engine.search("kobe masks")
     store.delete_article(3)
     assert await engine.search("kobe masks") == []
+    assert engine.index.n_docs == 4
     store.add_article("Kobe masks", ["Updated: 6,000 surgical masks were lost at a hospital in Kobe."])
     hits = await engine.search("kobe masks")
     assert [h.passage.text[:8] for h in hits] == ["Updated:"]
+
+
+async def test_updated_article_old_text_is_never_returned() -> None:
+    store = _store()
+    engine = SearchEngine(store)
+    assert await engine.search("surgical masks")
+    store.add_article("Kobe gloves", ["Two boxes of rubber gloves went missing in Kobe."], article_id=3)
+    assert await engine.search("surgical masks") == []
+    assert (await engine.search("rubber gloves"))[0].passage.title == "Kobe gloves"
+    assert not engine.known("surgic")  # gone from the statistics too, not only from results
 
 
 async def test_guild_scope() -> None:
@@ -86,13 +97,27 @@ async def test_persisted_index_is_reused(tmp_path: Path) -> None:
     store = _store()
     first = SearchEngine(store, tmp_path / "idx")
     await first.catch_up()
+    first.close()
     second = SearchEngine(store, tmp_path / "idx")
-    assert second.index.watermark == 5
     assert await second.catch_up() == 0
+    assert second.directory == first.directory
     assert (await second.search("surgical masks"))[0].passage.title == "Kobe masks"
 
 
-async def test_index_rebuilt_when_database_is_behind(tmp_path: Path) -> None:
+async def test_a_second_engine_gets_its_own_replica_copied_from_the_first(tmp_path: Path) -> None:
+    store = _store()
+    first = SearchEngine(store, tmp_path / "idx")
+    await first.catch_up()
+    second = SearchEngine(store, tmp_path / "idx")
+    assert await second.catch_up() == 0  # a copy of the first's index, not a build from scratch
+    assert second.directory != first.directory
+    store.add_article("Tulips", ["Tulip prices doubled in Amsterdam."])
+    assert (await second.search("tulip prices"))[0].passage.title == "Tulips"
+    assert (await first.search("tulip prices"))[0].passage.title == "Tulips"
+    assert first.index.n_docs == second.index.n_docs == 6
+
+
+async def test_an_index_is_never_reused_for_another_database(tmp_path: Path) -> None:
     await SearchEngine(_store(), tmp_path / "idx").catch_up()
     fresh = MemoryStore()
     fresh.add_article("Other", ["Completely different text about tulips."])
@@ -100,6 +125,7 @@ async def test_index_rebuilt_when_database_is_behind(tmp_path: Path) -> None:
     await engine.catch_up()
     assert engine.index.n_docs == 1
     assert (await engine.search("tulips"))[0].passage.title == "Other"
+    assert await engine.search("kobe masks") == []
 
 
 def test_index_dir_for() -> None:
@@ -121,14 +147,14 @@ async def test_rare_known_word_also_tries_its_common_neighbour() -> None:
     assert "irishman" in concept.alternatives
 
 
-async def test_index_rebuilt_when_database_was_replaced_by_a_bigger_one(tmp_path: Path) -> None:
-    await SearchEngine(_store(), tmp_path / "idx").catch_up()  # 5 passages, ids 1..5
-    fresh = MemoryStore()
-    fresh.add_article("Tulips", [f"Tulip fact number {i}." for i in range(7)])  # ids 1..7, other text
-    engine = SearchEngine(fresh, tmp_path / "idx")
+async def test_index_from_a_later_copy_of_the_database_is_rebuilt(tmp_path: Path) -> None:
+    store = _store()
+    await SearchEngine(store, tmp_path / "idx").catch_up()
+    store.log = store.log[:2]  # the database restored from an older backup: its log is shorter
+    del store.passages[5]
+    engine = SearchEngine(store, tmp_path / "idx")
     await engine.catch_up()
-    assert engine.index.n_docs == 7
-    assert await engine.search("kobe masks") == []
+    assert engine.index.n_docs == 4
 
 
 async def test_status_reports_what_is_not_indexed_yet() -> None:
@@ -139,3 +165,30 @@ async def test_status_reports_what_is_not_indexed_yet() -> None:
     await engine.catch_up()
     after = await engine.status()
     assert after.caught_up and after.documents == 5
+    store.delete_article(1)
+    assert (await engine.status()).pending == 1
+
+
+async def test_a_parallel_build_indexes_the_same_as_a_serial_one(tmp_path: Path) -> None:
+    store = _store()
+    for i in range(30):
+        store.add_article(f"Filler {i}", [f"Harbour note {i} about boats and tides.", "The tide was low."])
+    serial = SearchEngine(store)
+    parallel = SearchEngine(store)
+    parallel.parallel_min = 1  # analysis in worker processes even for this small archive
+    assert await serial.catch_up() == await parallel.catch_up() == 65
+    for query in ("harbour note 17", "shutdown order extended", "low tide"):
+        assert await serial.search(query) == await parallel.search(query)
+    assert sorted(serial.index.vocabulary) == sorted(parallel.index.vocabulary)
+
+
+async def test_a_question_does_not_queue_behind_a_catch_up_in_progress() -> None:
+    store = _store()
+    engine = SearchEngine(store)
+    await engine.catch_up()
+    store.add_article("Tulips", ["Tulip prices doubled in Amsterdam."])
+    async with engine._write_lock:  # another task is applying changes right now
+        assert await engine.catch_up() == 0  # returns at once instead of waiting for it
+        assert (await engine.search("surgical masks"))[0].passage.title == "Kobe masks"
+    assert await engine.catch_up(wait=True) == 1
+    assert (await engine.search("tulip prices"))[0].passage.title == "Tulips"

@@ -1,0 +1,109 @@
+"""The index change log: written with the change, in its transaction, and read safely by cursor."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from knowledge.models import Article
+from knowledge.store import Store
+from knowledge.store.changes import log_changes
+from tests.store.test_articles import article, keys
+
+
+async def _changed(store: Store, cursor: int = 0) -> tuple[list[int], int]:
+    """Every article id logged after ``cursor`` (draining SQLite batches), and the final cursor."""
+    ids: list[int] = []
+    for _ in range(100):
+        changes = await store.changes_after(cursor, limit=2)
+        ids += changes.article_ids
+        if changes.cursor == cursor:
+            break
+        cursor = changes.cursor
+    return sorted(set(ids)), cursor
+
+
+async def test_every_write_logs_its_articles(store: Store) -> None:
+    start = await store.change_cursor()
+    first = await store.save_article(article(), keys(article()))
+    assert (await store.save_article(article(), keys(article()))).status == "unchanged"
+    bulk = [(article(f"https://news.example/{n}", f"Bulk paragraph {n}."), [f"b{n}"]) for n in range(3)]
+    await store.bulk_add_articles(bulk)
+    ids, cursor = await _changed(store, start)
+    assert ids == list(range(first.article_id, first.article_id + 4))
+    assert await store.pending_changes(cursor) == 0
+    assert (await _changed(store, cursor))[0] == []  # an unchanged save logs nothing
+
+    changed = article("https://news.example/a", "Only one paragraph now.")
+    await store.save_article(changed, keys(changed))
+    assert await store.remove_article(first.article_id + 1)
+    assert not await store.remove_article(999)
+    assert (await _changed(store, cursor))[0] == [first.article_id, first.article_id + 1]
+    assert await store.pending_changes(cursor) == 2
+
+
+async def test_a_failed_write_logs_nothing(store: Store) -> None:
+    cursor = await store.change_cursor()
+    broken = article("https://news.example/b", "One.", "Two.")
+    with pytest.raises(ValueError):
+        await store.save_article(broken, ["only one key"])  # fails inside the transaction
+    assert await store.find_article("https://news.example/b") is None
+    assert (await _changed(store, cursor))[0] == []
+
+
+async def test_removing_an_original_logs_its_near_duplicates(store: Store) -> None:
+    original = await store.save_article(article(), keys(article()))
+    copy = article("https://wire.example/a")
+    duplicate = await store.save_article(copy, keys(copy), duplicate_of=original.article_id)
+    assert [r.article_id for r in await store.index_rows([original.article_id, duplicate.article_id])] == [
+        original.article_id
+    ] * 2  # a near-duplicate is not indexed
+    cursor = await store.change_cursor()
+    await store.remove_article(original.article_id)
+    assert (await _changed(store, cursor))[0] == [original.article_id, duplicate.article_id]
+    assert {r.article_id for r in await store.index_rows([duplicate.article_id])} == {duplicate.article_id}
+
+
+async def test_database_id_is_stable(store: Store) -> None:
+    assert await store.database_id() == await store.database_id()
+    assert len(await store.database_id()) == 32
+
+
+@pytest.mark.postgres
+async def test_a_reader_never_skips_a_change_that_commits_late(db_url: str) -> None:
+    """PostgreSQL writers commit out of order: the cursor stops before any transaction still open."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite commits one writer at a time")
+    store = await Store.open(db_url)
+    try:
+        early = await store.save_article(article("https://news.example/early"), keys(article()))
+        late = await store.save_article(article("https://news.example/late"), keys(article()))
+        cursor = await store.change_cursor()
+        opened = asyncio.Event()
+        release = asyncio.Event()
+
+        async def slow_writer() -> None:
+            async with store._sessions() as session, session.begin():
+                await log_changes(session, [early.article_id])  # takes a transaction id now
+                opened.set()
+                await release.wait()
+
+        task = asyncio.create_task(slow_writer())
+        await opened.wait()
+        await store.save_article(Article("https://news.example/late", "New", ("Changed.",)), ["k"])
+        seen = await store.changes_after(cursor)
+        assert early.article_id not in seen.article_ids  # still running: not safe to take
+        release.set()
+        await task
+        ids: set[int] = set(seen.article_ids)
+        cursor = seen.cursor
+        for _ in range(300):  # the horizon is cluster-wide: other databases' writers may hold it back
+            more, cursor = await _changed(store, cursor)
+            ids |= set(more)
+            if {early.article_id, late.article_id} <= ids:
+                break
+            await asyncio.sleep(0.1)
+        assert {early.article_id, late.article_id} <= ids
+    finally:
+        await store.close()
