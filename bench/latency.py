@@ -1,6 +1,7 @@
 """Ask latency, ingest+index throughput and memory at N paragraphs; prints JSON.
 
     python bench/latency.py --paragraphs 100000 [--questions 73] [--naive-questions 5] [--keep DIR]
+                            [--semantic]
 
 Builds a SQLite archive through the real store (``Store.bulk_add_articles``): the corpus articles
 themselves (so questions have answers) plus generated articles whose paragraphs recombine the
@@ -36,6 +37,7 @@ from knowledge.analysis.sentences import split_sentences  # noqa: E402
 from knowledge.answer import Answerer  # noqa: E402
 from knowledge.models import Article  # noqa: E402
 from knowledge.retrieval.engine import SearchEngine  # noqa: E402
+from knowledge.semantic.vectors import SemanticIndex  # noqa: E402
 from knowledge.store import Store, passage_key  # noqa: E402
 
 CHUNK = 2_000  # articles per bulk insert
@@ -139,7 +141,8 @@ async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str
 
     questions = [json.loads(x)["question"] for x in (shared / "eval/dev.jsonl").read_text().splitlines()]
     questions = questions[: args.questions]
-    answerer = Answerer(engine)
+    semantic, embed_s = await semantic_index(store) if args.semantic else (None, 0.0)
+    answerer = Answerer(engine, semantic=semantic)
     answerer._cache.clear()
     for q in questions:  # warm-up: page in the index
         await answerer.answer(q)
@@ -148,6 +151,8 @@ async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str
     for _ in range(args.rounds):
         cold_text_caches()
         answerer._cache.clear()
+        if semantic is not None:
+            semantic._questions.clear()  # every timed ask embeds its question
         for q in questions:
             t = time.perf_counter()
             await answerer.answer(q)
@@ -192,8 +197,28 @@ async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str
         "peak_rss_mb": round(rss_mb(), 1),
         "rss_after_build_mb": round(rss_after_build, 1),
         "tantivy_topk": raw,
+        "semantic": {"model": semantic.model, "embed_s": round(embed_s, 1)} if semantic is not None else None,
         "naive_extractOne": naive,
     }
+
+
+async def semantic_index(store: Store) -> tuple[SemanticIndex, float]:
+    """The product's sentence vectors for the whole archive, and the seconds embedding them took.
+
+    Generated paragraphs recombine the corpus's own sentences, so with a sentence cache as large as
+    the corpus each distinct sentence is embedded once, as a wire story's copies would be.
+    """
+    from knowledge.semantic import vectors
+    from knowledge.semantic.embedder import DEFAULT_MODEL, load_embedder
+
+    embedder = load_embedder(os.environ.get("NEWSDESK_EMBEDDING_MODEL") or DEFAULT_MODEL)
+    if embedder is None:
+        raise SystemExit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
+    vectors.SENTENCE_CACHE = 1_000_000
+    index = vectors.SemanticIndex(store, embedder)
+    started = time.perf_counter()
+    await index.embed_pending()
+    return index, time.perf_counter() - started
 
 
 def raw_topk(engine: SearchEngine, answerer: Answerer, questions: list[str], rounds: int) -> dict[str, Any]:
@@ -220,6 +245,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2, help="timed passes over the questions")
     ap.add_argument("--naive-questions", type=int, default=5, help="questions for the naive scan (0 = skip)")
     ap.add_argument("--keep", type=Path, help="build in this directory and keep it")
+    ap.add_argument("--semantic", action="store_true", help="answer with sentence embeddings (the extra)")
     ap.add_argument(
         "--reuse", action="store_true", help="with --keep: time asks on the archive already there"
     )
