@@ -74,6 +74,8 @@ async def collect(shared: Path, cache: Path, questions: Sequence[TrainQuestion])
         _env_file=None,
         NEWSDESK_DATABASE_URL=f"sqlite+aiosqlite:///{cache / 'archive.db'}",
         NEWSDESK_INDEX_DIR=str(cache / "index"),
+        # --semantic embeds only the candidates' sentences, once (bench/semantic_cache.py)
+        NEWSDESK_EMBEDDING_MODEL="off",
     )
     async with await Knowledge.open(settings) as kb:
         if not marker.exists():
