@@ -20,6 +20,7 @@ from discord.shard import Shard
 
 from bot.config import BotSettings
 from bot.health import HealthServer
+from bot.invite import invite_url
 from bot.logs import describe
 from bot.tree import InFlight, NewsdeskTree, shard_of
 from bot.ui import LiveViews, expired
@@ -127,6 +128,8 @@ class NewsdeskBot(commands.AutoShardedBot):
             await self.load_extension(name)
         if self.settings.runs_first_shard:
             await self.sync_commands()
+            if self.application_id is not None:
+                log.info("invite the bot to a server with %s", invite_url(self.application_id))
         else:
             log.info("slash commands are synced by the process running shard 0")
         self._index_task = asyncio.create_task(self._follow_index(), name="newsdesk-index")

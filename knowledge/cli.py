@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
@@ -17,13 +16,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from knowledge.clihelp import describe
 from knowledge.config import Settings, load_settings
-from knowledge.errors import ConfigurationError, InvalidInput, NewsdeskError
+from knowledge.errors import ConfigurationError, InvalidInput, NotFound
+from knowledge.exits import fail, run_command
 from knowledge.ingest.limits import shown, url_problem
+from knowledge.ingest.urls import canonical_url
 from knowledge.models import Answer, IngestResult, SearchOptions
 from knowledge.poller import PollProgress
 from knowledge.service import Knowledge
-from knowledge.store import Store
+from knowledge.store import Store, describe_database
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +175,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 _print_unreadable(replace(item, error=str(error)), as_json=args.json)
                 continue
             _print_answer(answer, as_json=args.json)
+        await _say_if_empty(kb)
     return status
 
 
@@ -197,6 +200,7 @@ def _print_answer(answer: Answer, *, as_json: bool) -> None:
 async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     async with await Knowledge.open(settings) as kb:
         hits = await kb.search(args.query, SearchOptions(limit=args.limit), guild=args.guild)
+        await _say_if_empty(kb)
     for rank, hit in enumerate(hits, 1):
         if args.json:
             _emit(hit.to_json())
@@ -205,6 +209,16 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if not hits and not args.json:
         print("No passages match.")
     return 0
+
+
+async def _say_if_empty(kb: Knowledge) -> None:
+    """An empty archive is usually the wrong database (another directory): say which one is in use."""
+    if await kb.store.article_count() == 0:
+        print(
+            f"newsdesk: the archive is empty (using {describe_database(kb.settings.database_url)}); "
+            "add articles with `newsdesk ingest FILE_OR_URL`, or set NEWSDESK_DATABASE_URL to your archive.",
+            file=sys.stderr,
+        )
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -219,17 +233,33 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     since = args.since or datetime.now(UTC) - timedelta(days=1)
+    if args.limit < 1:
+        raise InvalidInput("--limit must be at least 1.")
     async with await Knowledge.open(settings) as kb:
-        digest = await kb.digest(guild=args.guild, since=since)
+        digest = await kb.digest(
+            guild=args.guild, since=since, limit=args.limit, by_published=args.since is not None
+        )
+        await _say_if_empty(kb)
     if args.json:
         _emit(digest.to_json())
         return 0
+    when = since.isoformat(timespec="minutes")
+    if digest.by == "published":
+        print(f"Articles published since {when} (the time they were stored, where no date is known):")
+    else:
+        print(f"Articles stored since {when} (when Newsdesk stored them, not their publication date):")
     if not digest.items:
-        print(f"Nothing new since {since.isoformat()}.")
+        print("  nothing new.")
     for site, items in digest.by_site().items():
         print(site)
         for item in items:
-            print(f"  • {item.title} — {item.url}\n    {item.lede}")
+            date = f" ({item.published.date().isoformat()})" if item.published else ""
+            print(f"  • {item.title}{date} — {item.url}\n    {item.lede}")
+    if digest.total is not None and digest.total > len(digest.items):
+        print(
+            f"Showing the newest {len(digest.items)} of {digest.total} articles; "
+            f"`--limit {digest.total}` shows them all."
+        )
     return 0
 
 
@@ -241,7 +271,7 @@ async def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
             print(f"added source {source.id}: {source.kind} {source.url} ({articles} articles)")
             return 1 if any(r.status == "failed" for r in results) else 0
         if args.action == "remove":
-            source = await kb.remove_source(args.id, any_guild=True)
+            source = await kb.remove_source(await _source_id(kb, args.id), any_guild=True)
             print(f"removed source {source.id}: {source.url}")
             return 0
         sources = await kb.list_sources(all_guilds=True)
@@ -259,6 +289,36 @@ async def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _source_id(kb: Knowledge, given: str) -> int:
+    """``sources remove ID|URL``: the id of the source named by its id or its URL."""
+    if given.strip().isdigit():
+        return int(given)
+    wanted = {given.strip(), canonical_url(given.strip())}
+    found = [s for s in await kb.list_sources(all_guilds=True) if s.url in wanted]
+    if not found:
+        raise NotFound(
+            f"There is no source with the URL {shown(given, 200)}; `newsdesk sources list` shows them."
+        )
+    if len(found) > 1:
+        ids = ", ".join(str(s.id) for s in found)
+        raise InvalidInput(
+            f"Several servers follow {shown(given, 200)} (sources {ids}); remove one by its id."
+        )
+    return found[0].id
+
+
+async def _nothing_polled(kb: Knowledge, *, every: bool) -> str:
+    sources = await kb.list_sources(all_guilds=True)
+    if not sources:
+        return "No sources yet. Add one with: newsdesk sources add URL"
+    if every:
+        return (
+            "No source could be polled now: paused sources resume with `newsdesk sources add URL`, "
+            "and another process may be polling the others."
+        )
+    return f"No source is due (of {len(sources)}); `newsdesk poll --all` polls every source now."
+
+
 def _progress_bar(update: PollProgress) -> None:
     """A one-line bar on a terminal; nothing when output is piped."""
     if not sys.stderr.isatty():
@@ -274,11 +334,11 @@ def _progress_bar(update: PollProgress) -> None:
 
 async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     async with await Knowledge.open(settings) as kb:
-        results = await kb.poll_due(progress=_progress_bar)
+        results = await kb.poll_due(progress=_progress_bar, every=args.all)
+        if not results:
+            print(await _nothing_polled(kb, every=args.all))
     for result in results:
         _print_ingest(result, as_json=False)
-    if not results:
-        print("No source is due.")
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
@@ -328,7 +388,12 @@ def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentPa
     export.set_defaults(handler=cmd_export)
 
     digest = sub.add_parser("digest", help="the digest that would be posted now")
-    digest.add_argument("--since", type=_parse_iso, help="ISO 8601 start (default: 24 hours ago)")
+    digest.add_argument(
+        "--since",
+        type=_parse_iso,
+        help="ISO 8601 start, compared with publication dates where known (default: stored in the last 24 h)",
+    )
+    digest.add_argument("--limit", type=int, default=50, help="at most this many articles (default 50)")
     digest.add_argument("--guild", type=int, help="as this Discord server would see it")
     digest.add_argument("--json", action="store_true", help="print the digest as JSON")
     digest.set_defaults(handler=cmd_digest)
@@ -341,10 +406,11 @@ def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentPa
     listing = actions.add_parser("list", help="every source with its state and last error")
     listing.add_argument("--json", action="store_true", help="one JSON object per source")
     remove = actions.add_parser("remove", help="stop polling a source (its articles stay)")
-    remove.add_argument("id", type=int, metavar="ID")
+    remove.add_argument("id", metavar="ID|URL", help="the id `sources list` shows, or the source's URL")
     sources.set_defaults(handler=cmd_sources)
 
     poll = sub.add_parser("poll", help="poll every due source once")
+    poll.add_argument("--all", action="store_true", help="poll every source now, due or not")
     poll.set_defaults(handler=cmd_poll)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -353,6 +419,7 @@ def build_parser(add_commands: AddCommands | None = None) -> argparse.ArgumentPa
     db.set_defaults(handler=cmd_db)
     if add_commands is not None:
         add_commands(sub)
+    describe(parser)  # --version, and every command's example and environment variables
     return parser
 
 
@@ -375,15 +442,8 @@ def execute(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
     except ConfigurationError as error:
-        print(f"newsdesk: {error}", file=sys.stderr)
-        return 2
-    try:
-        return asyncio.run(handler(args, settings))
-    except NewsdeskError as error:
-        print(f"newsdesk: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        return fail(str(error), 2)
+    return run_command(handler(args, settings), verbose=args.verbose)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,33 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from knowledge.errors import ConfigurationError
 from knowledge.semantic.embedder import DEFAULT_MODEL
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsdesk.db"
+URL_FORMS = (
+    "use sqlite+aiosqlite:///newsdesk.db (a file; four slashes for an absolute path) "
+    "or postgresql+asyncpg://user:password@host:5432/dbname"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be used as NEWSDESK_DATABASE_URL (None when it can), naming the forms that work."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"{url!r} is not a database URL; {URL_FORMS}"
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        return f"{shown!r} names a database driver Newsdesk does not have; {URL_FORMS}"
+    if not getattr(dialect, "is_async", False):
+        return f"{shown!r} uses a synchronous driver, and Newsdesk needs an async one; {URL_FORMS}"
+    return None
 
 
 class Settings(BaseSettings):
@@ -28,6 +50,13 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(default=None, validation_alias="NEWSDESK_INDEX_DIR")
     log_level: str = Field(default="INFO", validation_alias="NEWSDESK_LOG_LEVEL")
     embedding_model: str = Field(default=DEFAULT_MODEL, validation_alias="NEWSDESK_EMBEDDING_MODEL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if (problem := database_url_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("index_dir", mode="before")
     @classmethod

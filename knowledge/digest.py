@@ -73,15 +73,44 @@ def first_sentence(paragraph: str, limit: int = 300) -> str:
     return sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def build_digest(articles: Sequence[NewArticle], *, since: datetime | None, until: datetime) -> Digest:
+# "WASHINGTON —", "NEW YORK, Dec. 3 (Reuters) -", "LONDON (AP) —": where, not what
+_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Z.'’ -]*[A-Z.]\b(?:,[^—–\n]{0,30})?(?:\s*\([^)\n]{1,40}\))?\s*[—–-]{1,2}\s*$"
+)
+
+
+def is_dateline(text: str) -> bool:
+    """Whether ``text`` is only a dateline (a place, maybe a date and an agency, then a dash)."""
+    return bool(_DATELINE.match(text))
+
+
+def lede_of(new: NewArticle) -> str:
+    """The first sentence that says something: one that is only a dateline, or the headline again,
+    is skipped."""
+    title = " ".join(new.article.title.split()).casefold()
+    for paragraph in new.opening or (new.lede,):
+        for sentence in split_sentences(" ".join(paragraph.split()))[:2]:
+            if sentence and not is_dateline(sentence) and sentence.casefold() != title:
+                return first_sentence(sentence)
+    return ""
+
+
+def build_digest(
+    articles: Sequence[NewArticle],
+    *,
+    since: datetime | None,
+    until: datetime,
+    total: int | None = None,
+    by: str = "stored",
+) -> Digest:
     items = tuple(
         DigestItem(
             title=new.article.title,
             url=new.article.url,
             site=new.article.site,
             published=new.article.published,
-            lede=first_sentence(new.lede),
+            lede=lede_of(new),
         )
         for new in articles
     )
-    return Digest(since=since, until=until, items=items)
+    return Digest(since=since, until=until, items=items, total=total, by=by)

@@ -48,3 +48,7 @@ class NotFound(NewsdeskError):
 
 class ConfigurationError(NewsdeskError):
     """Settings are missing or invalid (for example no Discord token)."""
+
+
+class DatabaseUnavailable(NewsdeskError):
+    """The database cannot be reached or opened (server down, unknown role or database)."""

@@ -203,6 +203,8 @@ class Digest:
     since: datetime | None
     until: datetime
     items: tuple[DigestItem, ...] = field(default=())
+    total: int | None = None  # articles in the window before the limit cut them (None: all shown)
+    by: str = "stored"  # what ``since`` was compared with: "stored" (ingestion) or "published"
 
     def by_site(self) -> dict[str, list[DigestItem]]:
         groups: dict[str, list[DigestItem]] = {}
@@ -214,6 +216,8 @@ class Digest:
         return {
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat(),
+            "by": self.by,
+            "total": len(self.items) if self.total is None else self.total,
             "items": [
                 {
                     "title": i.title,

@@ -52,6 +52,8 @@ class SourceRepository(Protocol):
 
     async def update_source(self, source_id: int, **fields: Any) -> None: ...
 
+    async def make_sources_due(self, now: datetime) -> int: ...
+
     async def claim_due_sources(
         self, now: datetime, *, owner: str, lease: timedelta, limit: int = 100
     ) -> list[Source]: ...
@@ -217,12 +219,17 @@ class Poller:
         await self._record_success(source, classified.result)
         return await self.store.get_source(source.id), [result]
 
-    async def poll_due(self, *, progress: ProgressCallback | None = None) -> list[IngestResult]:
+    async def poll_due(
+        self, *, progress: ProgressCallback | None = None, every: bool = False
+    ) -> list[IngestResult]:
         """Poll every source whose time has come and that no other process holds, once each.
 
         The sources are leased first (see the module docstring); a cancelled round (shutdown) gives
-        its leases back at once so another process can poll them right away.
+        its leases back at once so another process can poll them right away. ``every`` makes every
+        active source due now first (``newsdesk poll --all``).
         """
+        if every:
+            await self.store.make_sources_due(self.clock())
         sources = await self.store.claim_due_sources(self.clock(), owner=self.worker, lease=self.lease)
         if not sources:
             record_polls([])

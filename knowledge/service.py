@@ -43,14 +43,22 @@ from knowledge.retrieval.engine import SearchEngine, index_dir_for
 from knowledge.semantic.embedder import load_embedder
 from knowledge.semantic.vectors import Progress as EmbedProgress
 from knowledge.semantic.vectors import SemanticIndex
-from knowledge.store import Store, passage_key
+from knowledge.store import NewArticle, Store, passage_key
 
 log = logging.getLogger(__name__)
 
 FIRST_DIGEST_LIMIT = 50
+PUBLISHED_SCAN = 10_000  # a digest by publication date looks at this many of the newest stored articles
 DIGEST_LEASE = timedelta(minutes=5)  # a digest claim outlives a crashed poster this long
 DIGEST_RETRY = timedelta(minutes=2)  # first wait after a failed post, doubling ...
 DIGEST_RETRY_CAP = timedelta(hours=2)  # ... up to this
+
+
+def _file_link(source: str | None) -> str | None:
+    """The ``file:///`` link a local file ingested without ``--url`` was stored under."""
+    if not source or source.startswith(("http://", "https://")) or not Path(source).is_absolute():
+        return None
+    return Path(source).as_uri()
 
 
 class Knowledge:
@@ -188,6 +196,8 @@ class Knowledge:
             log.warning("%s", problem)  # a feed reports one result: say which entry was refused
             return IngestResult(article.source or shown(article.url), "failed", error=problem)
         article = bounded(article)  # whatever the parser produced: sizes fit the store and the reader
+        link, relinked = await self.store.relink_local_copy(article, local_url=_file_link(article.source))
+        article = replace(article, url=link)
         keys = [passage_key(p) for p in article.paragraphs]
         if article.site:
             recurring = await self.store.recurring_keys(article.site, keys, exclude_url=article.url)
@@ -213,9 +223,10 @@ class Knowledge:
             source_id=source_id,
             backfill=backfill,
         )
-        log.info("%s %s (%d passages)", outcome.status, article.url, outcome.passages)
-        record_article(outcome.status)
-        return IngestResult(article.source or article.url, outcome.status, 1, outcome.passages)
+        status = "updated" if relinked and outcome.status == "unchanged" else outcome.status  # a new link
+        log.info("%s %s (%d passages)", status, article.url, outcome.passages)
+        record_article(status)
+        return IngestResult(article.source or article.url, status, 1, outcome.passages)
 
     def export(self) -> AsyncIterator[Article]:
         return self.store.iter_articles()
@@ -263,9 +274,11 @@ class Knowledge:
     ) -> Source:
         return await self.store.remove_source(source_id, guild=guild, any_guild=any_guild)
 
-    async def poll_due(self, *, progress: ProgressCallback | None = None) -> list[IngestResult]:
-        """Poll every source that is due once."""
-        results = await self.poller.poll_due(progress=progress)
+    async def poll_due(
+        self, *, progress: ProgressCallback | None = None, every: bool = False
+    ) -> list[IngestResult]:
+        """Poll every source that is due once (``every``: every active source now, due or not)."""
+        results = await self.poller.poll_due(progress=progress, every=every)
         await self.embed_pending()
         return results
 
@@ -278,11 +291,35 @@ class Knowledge:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = FIRST_DIGEST_LIMIT,
+        by_published: bool = False,
     ) -> Digest:
-        """Articles that arrived after ``since`` and up to ``until`` (default now), newest first."""
+        """Articles that arrived after ``since`` and up to ``until`` (default now), newest first.
+
+        ``by_published`` compares ``since`` with each article's publication date where it is known
+        (the time it was stored otherwise). ``Digest.total`` counts what the limit left out too.
+        """
         until = until or datetime.now(UTC)
+        if by_published:
+            return await self._digest_by_published(guild=guild, since=since, until=until, limit=limit)
         articles = await self.store.new_articles(guild=guild, since=since, until=until, limit=limit)
-        return digests.build_digest(articles, since=since, until=until)
+        total = len(articles)
+        if total >= limit:
+            total = await self.store.count_new_articles(guild=guild, since=since, until=until)
+        return digests.build_digest(articles, since=since, until=until, total=total)
+
+    async def _digest_by_published(
+        self, *, guild: int | None, since: datetime | None, until: datetime, limit: int
+    ) -> Digest:
+        stored = await self.store.new_articles(guild=guild, since=since, until=until, limit=PUBLISHED_SCAN)
+
+        def when(new: NewArticle) -> datetime:
+            published = new.article.published
+            if published is None:
+                return new.ingested_at
+            return published if published.tzinfo else published.replace(tzinfo=UTC)
+
+        fresh = sorted((n for n in stored if since is None or when(n) > since), key=when, reverse=True)
+        return digests.build_digest(fresh[:limit], since=since, until=until, total=len(fresh), by="published")
 
     async def guild_digest(self, guild: int, *, until: datetime | None = None) -> Digest:
         """The digest a server would get now (or at ``until``): what is new since its last digest."""

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from knowledge.store.articles import ArticleStore, IndexRow, NewArticle, SaveOutcome
 from knowledge.store.convert import passage_key
-from knowledge.store.database import create_engine, is_sqlite, session_factory, sqlite_path, upgrade
+from knowledge.store.database import (
+    create_engine,
+    describe_database,
+    is_sqlite,
+    session_factory,
+    sqlite_path,
+    unavailable,
+    upgrade,
+)
 from knowledge.store.schedules import ScheduleStore
 from knowledge.store.sources import SourceStore
 from knowledge.store.vectors import StoredVectors, VectorStore
@@ -18,6 +27,7 @@ __all__ = [
     "SaveOutcome",
     "Store",
     "StoredVectors",
+    "describe_database",
     "is_sqlite",
     "passage_key",
     "sqlite_path",
@@ -33,10 +43,20 @@ class Store(ArticleStore, SourceStore, ScheduleStore, VectorStore):
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
-        """Connect; apply migrations first unless told not to."""
-        engine = create_engine(url)
-        if migrate:
-            await upgrade(engine)
+        """Connect; apply migrations first unless told not to.
+
+        A database that cannot be opened raises :class:`DatabaseUnavailable` naming it and why.
+        """
+        try:
+            engine = create_engine(url)
+        except (ImportError, OSError) as error:  # a driver that is not installed, a folder we cannot make
+            raise unavailable(url, error) from error
+        try:
+            if migrate:
+                await upgrade(engine)
+        except (DBAPIError, OSError, TimeoutError) as error:
+            await engine.dispose()
+            raise unavailable(url, error) from error
         return cls(engine)
 
     async def ping(self) -> None:

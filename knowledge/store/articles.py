@@ -25,6 +25,7 @@ from knowledge.store.tables import GLOBAL, ArticleRow, PassageRow, utcnow
 log = logging.getLogger(__name__)
 
 SaveStatus = Literal["added", "updated", "unchanged"]
+RELINK_WINDOW = 5000  # a server's most recent articles searched for a copy of the same page
 WRITE_LOCK_ID = 7_441_001  # PostgreSQL advisory lock that serialises writers, so passage ids commit in order
 
 
@@ -53,6 +54,7 @@ class NewArticle:
     article: Article
     lede: str
     ingested_at: datetime
+    opening: tuple[str, ...] = ()  # the first paragraphs (up to three), the lede first
 
 
 class ArticleStore:
@@ -128,6 +130,61 @@ class ArticleStore:
                     ],
                 )
             return SaveOutcome(status, row.id, len(article.paragraphs))
+
+    async def relink_local_copy(self, article: Article, *, local_url: str | None) -> tuple[str, bool]:
+        """The link to store ``article`` under, so a page stored from a local file and from its real
+        URL is one article, under the real URL; and whether a stored copy was relinked.
+
+        An http(s) ``article`` takes over its copy stored from a file (``file:///...``): the one at
+        ``local_url`` (that file ingested again with ``--url``), else one of the server's recent
+        articles with the same content. A ``file:///`` article whose content is already among them
+        under a real link is stored there. Passages are untouched: the search index needs no change.
+        """
+        digest = content_hash(article)
+        guild = guild_key(article.guild)
+        recent = (
+            select(ArticleRow.id)
+            .where(ArticleRow.guild_id == guild)
+            .order_by(ArticleRow.id.desc())
+            .limit(RELINK_WINDOW)
+        )
+        same_content = (ArticleRow.content_hash == digest) & ArticleRow.id.in_(recent)
+        if article.url.startswith("file:"):
+            async with self._sessions() as session:
+                real = await session.scalar(
+                    select(ArticleRow.url)
+                    .where(
+                        ArticleRow.guild_id == guild,
+                        same_content,
+                        or_(ArticleRow.url.startswith("http://"), ArticleRow.url.startswith("https://")),
+                    )
+                    .order_by(ArticleRow.id)
+                    .limit(1)
+                )
+            return (real or article.url), False
+        async with self._sessions() as session, session.begin():
+            await self._lock_writers(session)  # no other writer can store article.url meanwhile
+            taken = await session.scalar(
+                select(ArticleRow.id).where(ArticleRow.url == article.url, ArticleRow.guild_id == guild)
+            )
+            if taken is not None:  # the usual case (a page polled again): one indexed lookup
+                return article.url, False
+            copy_of_file = same_content & ArticleRow.url.startswith("file:")
+            copy = await session.scalar(
+                select(ArticleRow)
+                .where(
+                    ArticleRow.guild_id == guild,
+                    or_(ArticleRow.url == local_url, copy_of_file) if local_url else copy_of_file,
+                )
+                .order_by(ArticleRow.id)
+                .limit(1)
+            )
+            if copy is None:
+                return article.url, False
+            log.info("relinked %s to %s", copy.url, article.url)
+            copy.url = article.url
+            copy.updated_at = utcnow()
+            return article.url, True
 
     async def bulk_add_articles(self, articles: Sequence[tuple[Article, Sequence[str]]]) -> int:
         """Add many new articles at once (archive imports, benchmarks); returns passages written.
@@ -323,7 +380,7 @@ class ArticleStore:
             if since is not None:
                 query = query.where(ArticleRow.ingested_at > since)
             rows = list(await session.scalars(query))
-            ledes: dict[int, str] = {}
+            openings: dict[int, list[str]] = {}
             if rows:
                 result = await session.execute(
                     select(PassageRow.article_id, PassageRow.text, PassageRow.position)
@@ -331,8 +388,33 @@ class ArticleStore:
                     .order_by(PassageRow.article_id, PassageRow.position)
                 )
                 for article_id, para, _ in result:
-                    ledes.setdefault(article_id, para)
-            return [NewArticle(to_article(r, ()), ledes.get(r.id, ""), r.ingested_at) for r in rows]
+                    openings.setdefault(article_id, []).append(para)
+            return [
+                NewArticle(
+                    to_article(r, ()),
+                    (openings.get(r.id) or [""])[0],
+                    r.ingested_at,
+                    tuple(openings.get(r.id, ())),
+                )
+                for r in rows
+            ]
+
+    async def count_new_articles(self, *, guild: int | None, since: datetime | None, until: datetime) -> int:
+        """How many articles :meth:`new_articles` would return without its limit."""
+        async with self._sessions() as session:
+            query = (
+                select(func.count())
+                .select_from(ArticleRow)
+                .where(
+                    ArticleRow.ingested_at <= until,
+                    ArticleRow.backfill.is_(False),
+                    ArticleRow.duplicate_of.is_(None),
+                    ArticleRow.guild_id.in_({GLOBAL, guild_key(guild)}),
+                )
+            )
+            if since is not None:
+                query = query.where(ArticleRow.ingested_at > since)
+            return int(await session.scalar(query) or 0)
 
     async def article_count(self, *, guild: int | None = None, include_all: bool = True) -> int:
         async with self._sessions() as session:

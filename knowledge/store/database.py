@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import StaticPool
+
+from knowledge.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,33 @@ def sqlite_path(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database)
+
+
+def describe_database(url: str) -> str:
+    """The database a URL names, as a person would say it (password hidden, SQLite as an absolute path)."""
+    path = sqlite_path(url)
+    if path is not None:
+        return f"the SQLite file {path.resolve()}"
+    if is_sqlite(url):
+        return "an in-memory SQLite database"
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def unavailable(url: str, error: BaseException) -> DatabaseUnavailable:
+    """One sentence for a database that cannot be opened: which one, and the server's own reason."""
+    cause: BaseException = error
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        cause = error.orig
+    reason = " ".join(str(cause).split()) or type(cause).__name__
+    if isinstance(cause, ConnectionRefusedError) or "Connect call failed" in reason:
+        parsed = make_url(url)
+        reason = (
+            f"nothing answers at {parsed.host or 'localhost'}:{parsed.port or 5432} (connection refused); "
+            "is the database server running, and are the host and port in NEWSDESK_DATABASE_URL right?"
+        )
+    elif isinstance(cause, socket.gaierror):
+        reason = f"the host {make_url(url).host!r} is unknown ({reason})"
+    return DatabaseUnavailable(f"cannot open {describe_database(url)}: {reason}")
 
 
 def create_engine(url: str) -> AsyncEngine:

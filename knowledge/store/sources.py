@@ -96,6 +96,16 @@ class SourceStore:
             await session.delete(row)
             return source
 
+    async def make_sources_due(self, now: datetime) -> int:
+        """Make every active source due at ``now`` (poll them all, due or not); returns how many."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(SourceRow)
+                .where(SourceRow.state == "active", SourceRow.next_poll_at > now)
+                .values(next_poll_at=now)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     async def due_sources(self, now: datetime, *, limit: int = 100) -> list[Source]:
         """Active sources whose next poll time has come, oldest first."""
         async with self._sessions() as session:

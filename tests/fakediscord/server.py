@@ -69,14 +69,14 @@ class FakeDiscord(World):
         """REST base to give discord.py (``discord.http.Route.BASE``)."""
         return f"http://127.0.0.1:{self.port}/api/v10"
 
-    async def start(self) -> None:
+    async def start(self, *, port: int = 0) -> None:
         app = web.Application(middlewares=[self.rest.middleware])
         self.rest.add_routes(app, Endpoints(self).table())
         app.router.add_get("/", self.gateway.handle)
         app.router.add_get("/gateway", self.gateway.handle)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         self.gateway_url = f"ws://127.0.0.1:{self.port}/"
