@@ -438,6 +438,11 @@ def main() -> int:
     )
     ap.add_argument("--dry-run", action="store_true", help="report only; do not write weights.json")
     ap.add_argument("--dump", type=Path, help="also keep the confidence rows here (for analysis)")
+    ap.add_argument(
+        "--only",
+        choices=["lexical", "semantic"],
+        help="fit this variant only and keep the other one's block of weights.json as it is",
+    )
     args = ap.parse_args()
     global DUMP
     DUMP = args.dump
@@ -460,23 +465,25 @@ def main() -> int:
     counts: dict[str, int] = defaultdict(int)
     for a in asked:
         counts[f"{a.question.domain}{'' if a.question.answerable else '_unanswerable'}"] += 1
-    lexical, lexical_report = fit_variant(asked, semantic=False)
-    out: dict[str, Any] = {
-        "meta": {
-            "fitted_by": "bench/fit.py",
-            "questions": dict(sorted(counts.items())),
-            "domain_weight": DOMAIN_WEIGHT,
-            "max_false_abstention": MAX_FALSE_ABSTENTION,
-        },
-        "lexical": lexical,
+    variants = [args.only] if args.only else ["lexical", *(["semantic"] if args.semantic else [])]
+    if "semantic" in variants and not args.semantic:
+        ap.error("--only semantic needs --semantic")
+    out: dict[str, Any] = json.loads(WEIGHTS.read_text(encoding="utf-8")) if args.only else {}
+    out["meta"] = {
+        "fitted_by": "bench/fit.py",
+        "questions": dict(sorted(counts.items())),
+        "domain_weight": DOMAIN_WEIGHT,
+        "max_false_abstention": MAX_FALSE_ABSTENTION,
     }
-    report: dict[str, Any] = {"questions": dict(sorted(counts.items())), "lexical": lexical_report}
-    if args.semantic:
-        semantic, semantic_report = fit_variant(asked, semantic=True)
-        out["semantic"] = semantic
-        report["semantic"] = semantic_report
-    if not args.dry_run:
-        WEIGHTS.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    report: dict[str, Any] = {"questions": dict(sorted(counts.items()))}
+    for name in variants:
+        block, report[name] = fit_variant(asked, semantic=name == "semantic")
+        (cache / f"block-{name}.json").write_text(json.dumps(block), encoding="utf-8")
+        if not args.dry_run:  # read again: another run may have written the other variant meanwhile
+            current = json.loads(WEIGHTS.read_text(encoding="utf-8")) if args.only else out
+            current.update({"meta": out["meta"], name: block})
+            out = current
+            WEIGHTS.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
     return 0
 
