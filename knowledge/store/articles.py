@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 SaveStatus = Literal["added", "updated", "unchanged"]
 RELINK_WINDOW = 5000  # a server's most recent articles searched for a copy of the same page
 WRITE_LOCK_ID = 7_441_001  # PostgreSQL advisory lock that serialises writers, so passage ids commit in order
+RECENT_FINGERPRINTS = 5000  # a new article is compared with this many of the newest originals
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +256,7 @@ class ArticleStore:
             return set(result)
 
     async def recent_fingerprints(
-        self, guild: int | None, *, exclude_url: str, limit: int = 5000
+        self, guild: int | None, *, exclude_url: str, limit: int = RECENT_FINGERPRINTS
     ) -> list[tuple[int, int]]:
         """(article id, fingerprint) of recent originals a new article could duplicate."""
         async with self._sessions() as session:

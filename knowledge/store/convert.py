@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from knowledge.ingest.text import paragraph_key
+from knowledge.ingest.text import passage_key as passage_key  # the store's name for it
 from knowledge.models import Article, Passage, Source, SourceKind, SourceState
 from knowledge.store.tables import GLOBAL, ArticleRow, PassageRow, SourceRow
 
@@ -38,11 +38,6 @@ def content_hash(article: Article) -> str:
         digest.update(part.encode("utf-8"))
         digest.update(b"\x00")
     return digest.hexdigest()
-
-
-def passage_key(paragraph: str) -> str:
-    """A compact, fixed-width key of a paragraph's normalised text (spots site-wide repeats)."""
-    return hashlib.blake2b(paragraph_key(paragraph).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def to_passage(row: PassageRow, article: ArticleRow) -> Passage:

@@ -49,8 +49,8 @@ async def crowd(fake: FakeDiscord, seeded: Any, bot_settings: BotSettings) -> As
     await runner.stop()
 
 
-async def test_200_concurrent_asks_are_each_deferred_before_the_work_then_answered(crowd: Harness) -> None:
-    """Deferring first is what keeps every ask inside Discord's 3-second window under load (timed in bench)."""
+async def test_200_concurrent_asks_are_each_deferred_within_discords_3_seconds(crowd: Harness) -> None:
+    """Deferring before the work is what keeps every ask inside Discord's 3-second window under load."""
     fake = crowd.fake
     records = await asyncio.gather(
         *(
@@ -64,6 +64,9 @@ async def test_200_concurrent_asks_are_each_deferred_before_the_work_then_answer
         ):
             await asyncio.sleep(0.1)
     assert all(fake.interaction(r).response_type == 5 for r in records)  # deferred, then edited
+    # Discord drops an interaction not acknowledged within 3 s: that window is the protocol, not a benchmark
+    latencies = [fake.interaction(r).latency for r in records]
+    assert all(latency is not None and latency < 3 for latency in latencies), max(filter(None, latencies))
     answers = {fake.original_message(r)["embeds"][0].get("url") for r in records}
     assert answers == {SEED_URL}
     assert all(body["allowed_mentions"]["parse"] == [] for body in bot_payloads(fake))
