@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from training import SEED_URL, norm, qa_articles, qa_rows, ws  # noqa: E402
 
 from knowledge.config import Settings  # noqa: E402
+from knowledge.models import IngestResult  # noqa: E402
 from knowledge.service import Knowledge  # noqa: E402
 
 
@@ -160,7 +162,13 @@ async def run(args: argparse.Namespace, shared: Path) -> dict[str, Any]:
         files.append(shared / "qa/xquad_en.jsonl")
     if args.squad2:
         files.append(shared / "qa/squad2_dev_sample500.jsonl")
-    with tempfile.TemporaryDirectory() as tmp:
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            tmp = str(args.keep)
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        marker = Path(tmp) / "ingested.json"
         extra: dict[str, object] = {"NEWSDESK_EMBEDDING_MODEL": "off"} if args.lexical else {}
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
@@ -170,14 +178,20 @@ async def run(args: argparse.Namespace, shared: Path) -> dict[str, Any]:
         )
         async with await Knowledge.open(settings) as kb:
             started = time.perf_counter()
-            results = await kb.ingest(str(shared / "corpus/html"))
-            results += await kb.ingest(str(shared / "corpus/seed/blackberry-pakistan.txt"), url=SEED_URL)
-            if args.with_archive:
-                results += await kb.ingest(str(args.with_archive))
-            if args.xquad or args.squad2:
-                for article in qa_articles(shared):
-                    results.append(await kb.store_article(article))
-                await kb.embed_pending()
+            wanted = {"archive": str(args.with_archive), "qa": bool(args.xquad or args.squad2)}
+            results: list[IngestResult] = []
+            if not (marker.exists() and json.loads(marker.read_text()) == wanted):
+                results = await kb.ingest(str(shared / "corpus/html"))
+                results += await kb.ingest(str(shared / "corpus/seed/blackberry-pakistan.txt"), url=SEED_URL)
+                if args.with_archive:
+                    results += await kb.ingest(str(args.with_archive))
+                if args.xquad or args.squad2:
+                    for article in qa_articles(shared):
+                        results.append(await kb.store_article(article))
+                    await kb.embed_pending()
+                if args.keep:
+                    marker.write_text(json.dumps(wanted))
+            await kb.embed_pending()  # a kept lexical archive asked semantically gets its vectors now
             report: dict[str, Any] = {
                 "archive": {
                     "sources": len(results),
@@ -200,6 +214,9 @@ def main() -> int:
     ap.add_argument("--xquad", action="store_true", help="also ask XQuAD (its contexts join the archive)")
     ap.add_argument("--squad2", action="store_true", help="also ask the SQuAD 2.0 sample")
     ap.add_argument("--lexical", action="store_true", help="answer without the semantic signal")
+    ap.add_argument(
+        "--keep", type=Path, help="build the archive here; later runs with the same options reuse it"
+    )
     ap.add_argument("--verbose", "-v", action="store_true", help="print every question to stderr")
     args = ap.parse_args()
     shared = shared_dir()

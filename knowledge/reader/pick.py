@@ -85,6 +85,8 @@ def candidates(sentence: str, q: QuestionView) -> list[Span]:
     values = not NAME_KINDS.issuperset(kinds)
     names = not NAME_KINDS.isdisjoint(kinds)
     out.extend(s for s in find_spans(sentence, values=values, names=names) if s.kind in kinds)
+    if "phrase" in kinds:
+        out.extend(_phrases(sentence, q))
     if "clause" in kinds:
         out.extend(_clauses(sentence, q))
     return out
@@ -200,6 +202,40 @@ def _expansion(sentence: str, acronym: str) -> Span | None:
         if initials == letters:
             return Span(picked[0].start(), picked[-1].end(), "expansion")
     return None
+
+
+_PHRASE_GLUE = frozenset({"of", "and", "for", "de"})
+_PHRASE_MAX_WORDS = 6
+
+
+def _phrases(sentence: str, q: QuestionView) -> list[Span]:
+    """Runs of content words the question does not use ("a rare bone disease" -> "rare bone disease").
+
+    Answers that are neither names nor values are mostly such noun-like runs; which run answers is
+    for the span model to weigh (nearness to the question's words, length, kind). A glue word ("of",
+    "and") may join two content words; punctuation ends a run.
+    """
+    out: list[Span] = []
+    run: list[tuple[int, int, bool]] = []  # (start, end, is_glue)
+
+    def close() -> None:
+        while run and run[-1][2]:
+            run.pop()
+        if run and len(run) <= _PHRASE_MAX_WORDS:
+            out.append(Span(run[0][0], run[-1][1], "phrase"))
+        run.clear()
+
+    for word, start, end in word_spans(sentence):
+        if run and sentence[run[-1][1] : start].strip() not in ("", "-"):
+            close()
+        if run and word in _PHRASE_GLUE:
+            run.append((start, end, True))
+        elif word in STOPWORDS or stem(word) in q.stems:
+            close()
+        else:
+            run.append((start, end, False))
+    close()
+    return out
 
 
 def _clauses(sentence: str, q: QuestionView) -> list[Span]:

@@ -103,15 +103,16 @@ KINDS_FOR: dict[QType, tuple[str, ...]] = {
     "how_much": ("money", "percent", "quantity", "number"),
     "how_long": ("duration", "quantity", "date"),
     "how_old": ("age", "number"),
-    "who": ("name", "quote", "called"),
-    "where": ("name",),
-    "what": ("called", "quote", "name", "quantity", "number", "date", "clause"),
+    "who": ("name", "quote", "called", "phrase"),
+    "where": ("name", "phrase"),
+    "what": ("called", "quote", "name", "quantity", "number", "date", "phrase", "clause"),
     "why": ("clause",),
 }
 ALL_KINDS: tuple[str, ...] = (
     *(kind for kind, _ in _PATTERNS),
     "quantity",
     "expansion",
+    "phrase",
     "clause",
 )
 

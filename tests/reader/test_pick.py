@@ -64,3 +64,34 @@ def test_a_number_in_a_name_is_not_a_count() -> None:
 
 def test_a_value_question_finds_no_span_in_a_sentence_without_a_value() -> None:
     assert _answer("when does the harbour festival open", "The harbour festival opens with a parade.") is None
+
+
+def _phrases(question: str, sentence: str) -> list[str]:
+    from knowledge.reader.pick import candidates
+
+    query = build_query(question, lambda term, word: [], lambda term: True)
+    q = view(question, query, lambda term: 3.0)
+    return [s.text(sentence) for s in candidates(sentence, q) if s.kind == "phrase"]
+
+
+def test_a_what_question_can_be_answered_by_an_ordinary_noun_phrase() -> None:
+    sentence = "Doctors said the keeper suffered from a rare bone disease, and he retired in May."
+    assert "rare bone disease" in _phrases("what illness did the keeper have", sentence)
+
+
+def test_phrases_never_repeat_the_question_nor_cross_punctuation() -> None:
+    sentence = "The keeper, a rare bone disease patient, retired."
+    found = _phrases("what did the keeper retire from", sentence)
+    assert all("keeper" not in p and "," not in p for p in found)
+    assert "rare bone disease patient" in found
+
+
+def test_a_glue_word_joins_two_words_but_never_ends_a_phrase() -> None:
+    sentence = "It was bought by the Bank of England and then sold."
+    found = _phrases("who bought it", sentence)
+    assert "Bank of England" in found
+    assert not any(p.endswith((" of", " and")) for p in found)
+
+
+def test_a_when_question_gets_no_phrases() -> None:
+    assert _phrases("when did the keeper retire", "The keeper retired with a rare bone disease.") == []
