@@ -90,8 +90,9 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from transformers.utils import logging as transformers_logging
 
+    # typed as Any: transformers' helpers are untyped, and mypy runs with and without the extra
+    transformers_logging: Any = importlib.import_module("transformers.utils.logging")
     transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
 
