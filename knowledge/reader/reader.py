@@ -103,7 +103,9 @@ class Reader:
         threshold = self._threshold if self._threshold is not None else variant.threshold
         near = _distinct(ranking.ranked)
         if answerable < threshold:
-            answer = _abstain(question, score, near[:3])
+            # no quote is given: the number shown is the chance the archive answers at all (a quote can
+            # be right only if it does), never the best rejected quote's own, higher-looking score
+            answer = _abstain(question, min(score, answerable), near[:3])
         else:
             answer = _build(question, best, score, near[1:4])
         return Reading(answer, ranking.ranked, q.qtype, semantic, tuple(x), answerable)
