@@ -31,6 +31,17 @@ RECENT_FINGERPRINTS = 5000  # a new article is compared with this many of the ne
 __all__ = ["RECENT_FINGERPRINTS", "ArticleStore", "NewArticle", "SaveOutcome"]
 
 
+def recurring_query(site: str, keys: Sequence[str], exclude_url: str, min_articles: int) -> Select[str]:
+    """The keys among ``keys`` that at least ``min_articles`` other articles of ``site`` hold."""
+    return (
+        select(PassageRow.key)
+        .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
+        .where(ArticleRow.site == site, ArticleRow.url != exclude_url, PassageRow.key.in_(set(keys)))
+        .group_by(PassageRow.key)
+        .having(func.count(func.distinct(PassageRow.article_id)) >= min_articles)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SaveOutcome:
     status: SaveStatus
@@ -280,13 +291,7 @@ class ArticleStore:
         if not keys:
             return set()
         async with self._sessions() as session:
-            result = await session.execute(
-                select(PassageRow.key)
-                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
-                .where(ArticleRow.site == site, ArticleRow.url != exclude_url, PassageRow.key.in_(set(keys)))
-                .group_by(PassageRow.key)
-                .having(func.count(func.distinct(PassageRow.article_id)) >= min_articles)
-            )
+            result = await session.execute(recurring_query(site, keys, exclude_url, min_articles))
             return {key for (key,) in result}
 
     async def known_urls(self, urls: Sequence[str], *, guild: int | None) -> set[str]:

@@ -19,7 +19,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.models import Article
-from knowledge.store.articles import ArticleStore, SaveOutcome
+from knowledge.store.articles import ArticleStore, SaveOutcome, recurring_query
 from knowledge.store.changes import log_changes
 from knowledge.store.convert import content_hash, format_published, guild_key
 from knowledge.store.tables import GLOBAL, ArticleRow, PassageRow, utcnow
@@ -114,13 +114,7 @@ class BatchWriter:
         if not keys:
             return set()
         await self._write_passages()
-        result = await self._session.execute(
-            select(PassageRow.key)
-            .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
-            .where(ArticleRow.site == site, ArticleRow.url != exclude_url, PassageRow.key.in_(set(keys)))
-            .group_by(PassageRow.key)
-            .having(func.count(func.distinct(PassageRow.article_id)) >= min_articles)
-        )
+        result = await self._session.execute(recurring_query(site, keys, exclude_url, min_articles))
         return {key for (key,) in result}
 
     async def save_many(self, writes: Sequence[Write], duplicate_of: DuplicateRule) -> list[SaveOutcome]:
