@@ -39,6 +39,8 @@ class BotSettings(Settings):
     @field_validator("shard_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None  # `NEWSDESK_SHARD_IDS=` as .env.example has it: every shard, not none
         if isinstance(value, str):
             try:
                 return tuple(int(part) for part in value.replace(" ", "").split(",") if part)

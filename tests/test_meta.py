@@ -75,3 +75,13 @@ def test_every_cli_command_has_help() -> None:
     } <= names
     assert {"poll", "run", "db upgrade"} <= names
     assert [name for name, text in commands if not text] == []
+
+
+def test_env_example_as_copied_by_dev_run_starts_with_only_a_token(tmp_path: Path) -> None:
+    """`./dev run` copies .env.example to .env; with a token filled in, its blanks must all mean unset."""
+    env = tmp_path / ".env"
+    env.write_text(
+        (ROOT / ".env.example").read_text(encoding="utf-8") + "\nDISCORD_TOKEN=abc\n", encoding="utf-8"
+    )
+    settings = BotSettings(_env_file=env)  # type: ignore[call-arg]
+    assert settings.shard_ids is None and settings.shard_count is None
