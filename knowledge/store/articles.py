@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from knowledge.models import Article, ArticleSummary, Passage
 from knowledge.store.changes import log_changes
 from knowledge.store.convert import (
+    PASSAGE_COLUMNS,
     content_hash,
     format_published,
     guild_key,
@@ -24,6 +25,10 @@ from knowledge.store.convert import (
 from knowledge.store.tables import GLOBAL, ArticleRow, PassageRow, utcnow
 
 log = logging.getLogger(__name__)
+
+# Passages with their article's citation facts, as plain rows for ``to_passage`` (statements are
+# immutable: each read adds its own filter and order).
+_PASSAGES = select(*PASSAGE_COLUMNS).join(ArticleRow, ArticleRow.id == PassageRow.article_id)
 
 SaveStatus = Literal["added", "updated", "unchanged"]
 RELINK_WINDOW = 5000  # a server's most recent articles searched for a copy of the same page
@@ -364,22 +369,15 @@ class ArticleStore:
         if not ids:
             return {}
         async with self._sessions() as session:
-            result = await session.execute(
-                select(PassageRow, ArticleRow)
-                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
-                .where(PassageRow.id.in_(set(ids)))
-            )
-            return {p.id: to_passage(p, a) for p, a in result}
+            result = await session.execute(_PASSAGES.where(PassageRow.id.in_(set(ids))))
+            return {p.id: p for p in map(to_passage, result)}
 
     async def article_passages(self, article_id: int) -> list[Passage]:
         async with self._sessions() as session:
             result = await session.execute(
-                select(PassageRow, ArticleRow)
-                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
-                .where(PassageRow.article_id == article_id)
-                .order_by(PassageRow.position)
+                _PASSAGES.where(PassageRow.article_id == article_id).order_by(PassageRow.position)
             )
-            return [to_passage(p, a) for p, a in result]
+            return [to_passage(row) for row in result]
 
     async def articles_passages(self, article_ids: Sequence[int]) -> dict[int, list[Passage]]:
         """Whole articles by id, passages in order; unknown ids are simply absent."""
@@ -388,13 +386,12 @@ class ArticleStore:
         out: dict[int, list[Passage]] = {}
         async with self._sessions() as session:
             result = await session.execute(
-                select(PassageRow, ArticleRow)
-                .join(ArticleRow, ArticleRow.id == PassageRow.article_id)
-                .where(PassageRow.article_id.in_(set(article_ids)))
-                .order_by(PassageRow.article_id, PassageRow.position)
+                _PASSAGES.where(PassageRow.article_id.in_(set(article_ids))).order_by(
+                    PassageRow.article_id, PassageRow.position
+                )
             )
-            for p, a in result:
-                out.setdefault(a.id, []).append(to_passage(p, a))
+            for passage in map(to_passage, result):
+                out.setdefault(passage.article_id, []).append(passage)
         return out
 
     async def new_articles(

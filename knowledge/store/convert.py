@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from knowledge.ingest.text import passage_key as passage_key  # the store's name for it
 from knowledge.models import Article, Passage, Source, SourceKind, SourceState
@@ -40,17 +42,34 @@ def content_hash(article: Article) -> str:
     return digest.hexdigest()
 
 
-def to_passage(row: PassageRow, article: ArticleRow) -> Passage:
+# The columns a Passage is made of, selected as plain rows: answering loads whole articles on every
+# ask, and building ORM objects for them cost more than the query itself.
+PASSAGE_COLUMNS = (
+    PassageRow.id,
+    PassageRow.article_id,
+    PassageRow.position,
+    PassageRow.text,
+    ArticleRow.url,
+    ArticleRow.title,
+    ArticleRow.site,
+    ArticleRow.published,
+    ArticleRow.guild_id,
+)
+
+
+def to_passage(row: Sequence[Any]) -> Passage:
+    """A Passage from a row of ``PASSAGE_COLUMNS``."""
+    pid, article_id, position, text, url, title, site, published, guild_id = row
     return Passage(
-        id=row.id,
-        article_id=article.id,
-        position=row.position,
-        text=row.text,
-        url=article.url,
-        title=article.title,
-        site=article.site,
-        published=parse_published(article.published),
-        guild=guild_of(article.guild_id),
+        id=pid,
+        article_id=article_id,
+        position=position,
+        text=text,
+        url=url,
+        title=title,
+        site=site,
+        published=parse_published(published),
+        guild=guild_of(guild_id),
     )
 
 
