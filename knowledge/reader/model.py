@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -45,7 +46,9 @@ class LinearModel:
         )
 
     def score(self, x: Sequence[float]) -> float:
-        return self.bias + math.fsum(w * v for w, v in zip(self.weights, x, strict=True))
+        if len(x) != len(self.weights):
+            raise ValueError(f"{len(x)} features for a model of {len(self.weights)}")
+        return self.bias + float(sum(map(operator.mul, self.weights, x)))
 
     def probability(self, x: Sequence[float]) -> float:
         return sigmoid(self.score(x))

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, wordlist
-from knowledge.reader.model import LinearModel
+from knowledge.reader.model import LinearModel, sigmoid
 from knowledge.reader.question import QuestionView
 from knowledge.reader.spans import ALL_KINDS, KINDS_FOR, NAME_KINDS, Span, find_spans
 
@@ -63,6 +63,10 @@ SPAN_FEATURES: tuple[str, ...] = (
 )
 
 
+_KIND_INDEX = {kind: i for i, kind in enumerate(ALL_KINDS)}
+_UNIT_AFTER = re.compile(r"[\s-]*(?:of\s+)?([A-Za-z][\w-]*)")
+
+
 @dataclass(frozen=True, slots=True)
 class SpanChoice:
     span: Span
@@ -104,8 +108,6 @@ def features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -
     repeated = sum(1 for s in stems if s in q.stems) / len(stems)
     index = kinds.index(span.kind) if span.kind in kinds else len(kinds)
     n_words = len(text.split())
-    before = sentence[: span.start]
-    after = sentence[span.end :]
     mid = (span.start + span.end) / 2
     if anchors:
         distance = min(abs(mid - a) for a in anchors)
@@ -113,38 +115,38 @@ def features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -
     else:
         anchor_near, anchor_none = 0.0, 1.0
     hint_ok, hint_miss = _hints(span, text, q.hints)
-    unit = re.match(r"[\s-]*(?:of\s+)?([A-Za-z][\w-]*)", after)
+    unit = _UNIT_AFTER.match(sentence, span.end)
     unit_in_question = (
         span.kind in ("number", "quantity", "percent", "money", "duration")
         and unit is not None
         and stem(unit.group(1).lower()) in q.stems
     )
-    words = text.split()
     new_words = sum(1 for w, _, _ in word_spans(text) if w not in STOPWORDS and stem(w) not in q.stems)
-    row = {
-        "pref": 1.0 - index / len(kinds),
-        "first_kind": float(index == 0),
-        f"kind_{span.kind}": 1.0,
-        "repeated": repeated,
-        "all_repeated": float(repeated >= 1.0),
-        "anchor_near": anchor_near,
-        "anchor_none": anchor_none,
-        "len1": float(n_words == 1),
-        "len2": float(n_words == 2),
-        "len4p": float(n_words >= 4),
-        "hint_ok": hint_ok,
-        "hint_miss": hint_miss,
-        "unit_in_question": float(unit_in_question),
-        "head_in_span": float(head_in_span),
-        "preposition_before_where": float(q.qtype == "where" and bool(_PREPOSITION_BEFORE.search(before))),
-        "place_word_where": float(q.qtype == "where" and any(w.lower() in _PLACE_WORDS for w in words)),
-        "person_cue_who": float(q.qtype == "who" and bool(_PERSON_AFTER.match(after))),
-        "at_start": float(not before.strip()),
-        "day_number": float(span.kind == "date" and bool(re.search(r"\d", text))),
-        "new_words": min(new_words, 8) / 8,
-        "cue_before": float(bool(_CUE_BEFORE.search(before))),
-    }
-    return [row.get(name, 0.0) for name in SPAN_FEATURES]
+    kind_row = [0.0] * len(ALL_KINDS)
+    kind_row[_KIND_INDEX[span.kind]] = 1.0
+    return [  # in ``SPAN_FEATURES`` order
+        1.0 - index / len(kinds),
+        float(index == 0),
+        *kind_row,
+        repeated,
+        float(repeated >= 1.0),
+        anchor_near,
+        anchor_none,
+        float(n_words == 1),
+        float(n_words == 2),
+        float(n_words >= 4),
+        hint_ok,
+        hint_miss,
+        float(unit_in_question),
+        float(head_in_span),
+        float(q.qtype == "where" and _ends_with(_PREPOSITION_BEFORE, sentence, span.start, 6)),
+        float(q.qtype == "where" and any(w.lower() in _PLACE_WORDS for w in text.split())),
+        float(q.qtype == "who" and _PERSON_AFTER.match(sentence, span.end) is not None),
+        float(not sentence[: span.start].strip()),
+        float(span.kind == "date" and any(ch.isdecimal() for ch in text)),
+        min(new_words, 8) / 8,
+        float(_ends_with(_CUE_BEFORE, sentence, span.start, 11)),
+    ]
 
 
 def anchors_of(sentence: str, q: QuestionView) -> list[float]:
@@ -158,12 +160,24 @@ def best_span(sentence: str, q: QuestionView, model: LinearModel) -> SpanChoice 
     if not found:
         return None
     anchors = anchors_of(sentence, q)
-    best: SpanChoice | None = None
+    best, top = found[0], -math.inf
     for span in found:
-        p = model.probability(features(span, sentence, q, anchors))
-        if best is None or p > best.probability:
-            best = SpanChoice(span, p)
-    return best
+        z = model.score(features(span, sentence, q, anchors))  # the logistic is monotone: compare scores
+        if z > top:
+            best, top = span, z
+    return SpanChoice(best, sigmoid(top))
+
+
+def _ends_with(pattern: re.Pattern[str], sentence: str, end: int, longest: int) -> bool:
+    """``pattern`` (a word, then ``\\s*$``) matches ``sentence[:end]``, scanning only its last words.
+
+    The word must end where the trailing whitespace begins, so the search can start ``longest``
+    characters before that; ``\\b`` still sees the character in front, so the answer is the same.
+    """
+    j = end
+    while j > 0 and sentence[j - 1].isspace():
+        j -= 1
+    return pattern.search(sentence, max(0, j - longest), end) is not None
 
 
 def _hints(span: Span, text: str, hints: tuple[str, ...]) -> tuple[float, float]:
