@@ -2,6 +2,7 @@
 
 import pytest
 
+from knowledge.reader import spans
 from knowledge.reader.pick import candidates
 from knowledge.reader.question import view
 from knowledge.reader.spans import find_spans
@@ -33,6 +34,30 @@ def _kinds(sentence: str) -> dict[str, set[str]]:
 )
 def test_typed_candidates(sentence: str, text: str, kind: str) -> None:
     assert kind in _kinds(sentence).get(text, set())
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "She was elected at age twenty-three, the youngest in decades.",
+        "Ana Ortiz, 51, said the fire started shortly before two.",
+        "Shares gained seven per cent on Thursday.",
+        "The loan, worth 300 million yuan, was repaid early.",
+        "Crews spent half an hour clearing the road.",
+        "It happened a fortnight ago, not last week.",
+        "Prices fell 3.5% to €12 a kilo.",
+        "No figures were given for the works, which began in spring.",
+        "A dozen volunteers came yesterday and several more tonight.",
+        "THE TOWER, BUILT IN 1889, STANDS 330 METRES TALL.",
+    ],
+)
+def test_skipping_patterns_a_sentence_cannot_match_loses_no_span(
+    sentence: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick = find_spans.__wrapped__(sentence)
+    monkeypatch.setattr(spans, "_may_match", lambda *_: True)
+    assert quick == find_spans.__wrapped__(sentence)
+    assert quick  # every sentence here holds something to find
 
 
 def test_a_rate_keeps_its_unit() -> None:
