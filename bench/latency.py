@@ -84,11 +84,15 @@ def generated(sentences: list[str], n_paragraphs: int, seed: int = 7) -> Iterato
 
 def cold_text_caches() -> None:
     """Empty the reader's per-text caches, so repeated questions are not answered for free."""
-    from knowledge.reader import features, spans
+    from knowledge.analysis import sentences, tokenize
+    from knowledge.reader import features, pick, spans
 
     features.analyse.cache_clear()
     features.term_set.cache_clear()
     spans.find_spans.cache_clear()
+    pick._token_starts.cache_clear()
+    tokenize.word_spans.cache_clear()
+    sentences.quote_sentences.cache_clear()
 
 
 def rss_mb() -> float:

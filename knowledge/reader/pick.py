@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, wordlist
 from knowledge.reader.model import LinearModel, sigmoid
@@ -73,8 +76,24 @@ class SpanChoice:
     probability: float
 
 
-def _stems(text: str) -> list[str]:
-    return [stem(w) for w, _, _ in word_spans(text)]
+@lru_cache(maxsize=16_384)
+def _token_starts(sentence: str) -> list[int]:
+    return [a for _, a, _ in word_spans(sentence)]
+
+
+def span_words(span: Span, sentence: str) -> Sequence[tuple[str, int, int]]:
+    """``word_spans`` of the span's text, sliced from the sentence's own when the span cuts no word.
+
+    Tokenising every candidate span again was a good part of picking one; where a span starts or
+    ends inside a word ("US$5" of "US$5bn") its text is tokenised on its own, as before.
+    """
+    tokens = word_spans(sentence)
+    starts = _token_starts(sentence)
+    i = bisect_left(starts, span.start)
+    j = bisect_left(starts, span.end)
+    if (i > 0 and tokens[i - 1][2] > span.start) or (j > i and tokens[j - 1][2] > span.end):
+        return word_spans(span.text(sentence))
+    return tokens[i:j]
 
 
 def candidates(sentence: str, q: QuestionView) -> list[Span]:
@@ -100,7 +119,8 @@ def features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -
     """The ``SPAN_FEATURES`` of one candidate, in order."""
     kinds = KINDS_FOR[q.qtype]
     text = span.text(sentence)
-    stems = [s for s in _stems(text) if s not in _UNIT_STEMS] or ["-"]
+    inside = span_words(span, sentence)
+    stems = [s for s in (stem(w) for w, _, _ in inside) if s not in _UNIT_STEMS] or ["-"]
     heads = q.heads
     head_in_span = span.kind in NAME_KINDS and not heads.isdisjoint(stems)
     if head_in_span:
@@ -121,7 +141,7 @@ def features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -
         and unit is not None
         and stem(unit.group(1).lower()) in q.stems
     )
-    new_words = sum(1 for w, _, _ in word_spans(text) if w not in STOPWORDS and stem(w) not in q.stems)
+    new_words = sum(1 for w, _, _ in inside if w not in STOPWORDS and stem(w) not in q.stems)
     kind_row = [0.0] * len(ALL_KINDS)
     kind_row[_KIND_INDEX[span.kind]] = 1.0
     return [  # in ``SPAN_FEATURES`` order
@@ -182,6 +202,8 @@ def _ends_with(pattern: re.Pattern[str], sentence: str, end: int, longest: int) 
 
 def _hints(span: Span, text: str, hints: tuple[str, ...]) -> tuple[float, float]:
     """Whether the span satisfies the question's finer hints ("what time", "what year", money...)."""
+    if not hints:
+        return 0.0, 0.0
     ok = miss = 0.0
     checks = {
         "time": span.kind == "time",
