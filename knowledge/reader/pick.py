@@ -67,6 +67,7 @@ SPAN_FEATURES: tuple[str, ...] = (
 
 
 _KIND_INDEX = {kind: i for i, kind in enumerate(ALL_KINDS)}
+_NO_KIND = (0.0,) * len(ALL_KINDS)
 _UNIT_AFTER = re.compile(r"[\s-]*(?:of\s+)?([A-Za-z][\w-]*)")
 
 
@@ -117,15 +118,34 @@ def candidates(sentence: str, q: QuestionView) -> list[Span]:
 
 def features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -> list[float]:
     """The ``SPAN_FEATURES`` of one candidate, in order."""
+    return [
+        a + b
+        for a, b in zip(
+            _layout_features(span, sentence, q, anchors), _word_features(span, sentence, q), strict=True
+        )
+    ]
+
+
+# Features that need the span's words or the text around it; the rest (its kind, length, distance to
+# the question's words) are cheap. Each lies in [0, 1], which bounds what it can add to a score.
+_WORD_FEATURES = (
+    "repeated",
+    "all_repeated",
+    "unit_in_question",
+    "head_in_span",
+    "preposition_before_where",
+    "place_word_where",
+    "person_cue_who",
+    "new_words",
+    "cue_before",
+)
+_NUMERIC_KINDS = frozenset({"number", "quantity", "percent", "money", "duration"})
+
+
+def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -> list[float]:
+    """``SPAN_FEATURES`` order, with 0 for every one of ``_WORD_FEATURES``."""
     kinds = KINDS_FOR[q.qtype]
     text = span.text(sentence)
-    inside = span_words(span, sentence)
-    stems = [s for s in (stem(w) for w, _, _ in inside) if s not in _UNIT_STEMS] or ["-"]
-    heads = q.heads
-    head_in_span = span.kind in NAME_KINDS and not heads.isdisjoint(stems)
-    if head_in_span:
-        stems = [s for s in stems if s not in heads] or ["-"]
-    repeated = sum(1 for s in stems if s in q.stems) / len(stems)
     index = kinds.index(span.kind) if span.kind in kinds else len(kinds)
     n_words = len(text.split())
     mid = (span.start + span.end) / 2
@@ -135,21 +155,14 @@ def features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -
     else:
         anchor_near, anchor_none = 0.0, 1.0
     hint_ok, hint_miss = _hints(span, text, q.hints)
-    unit = _UNIT_AFTER.match(sentence, span.end)
-    unit_in_question = (
-        span.kind in ("number", "quantity", "percent", "money", "duration")
-        and unit is not None
-        and stem(unit.group(1).lower()) in q.stems
-    )
-    new_words = sum(1 for w, _, _ in inside if w not in STOPWORDS and stem(w) not in q.stems)
     kind_row = [0.0] * len(ALL_KINDS)
     kind_row[_KIND_INDEX[span.kind]] = 1.0
     return [  # in ``SPAN_FEATURES`` order
         1.0 - index / len(kinds),
         float(index == 0),
         *kind_row,
-        repeated,
-        float(repeated >= 1.0),
+        0.0,  # repeated
+        0.0,  # all_repeated
         anchor_near,
         anchor_none,
         float(n_words == 1),
@@ -157,16 +170,68 @@ def features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -
         float(n_words >= 4),
         hint_ok,
         hint_miss,
-        float(unit_in_question),
-        float(head_in_span),
-        float(q.qtype == "where" and _ends_with(_PREPOSITION_BEFORE, sentence, span.start, 6)),
-        float(q.qtype == "where" and any(w.lower() in _PLACE_WORDS for w in text.split())),
-        float(q.qtype == "who" and _PERSON_AFTER.match(sentence, span.end) is not None),
+        0.0,  # unit_in_question
+        0.0,  # head_in_span
+        0.0,  # preposition_before_where
+        0.0,  # place_word_where
+        0.0,  # person_cue_who
         float(not sentence[: span.start].strip()),
         float(span.kind == "date" and any(ch.isdecimal() for ch in text)),
+        0.0,  # new_words
+        0.0,  # cue_before
+    ]
+
+
+def _word_features(span: Span, sentence: str, q: QuestionView) -> list[float]:
+    """``SPAN_FEATURES`` order, with 0 for every feature not in ``_WORD_FEATURES``."""
+    inside = span_words(span, sentence)
+    stems = [s for s in (stem(w) for w, _, _ in inside) if s not in _UNIT_STEMS] or ["-"]
+    heads = q.heads
+    head_in_span = span.kind in NAME_KINDS and not heads.isdisjoint(stems)
+    if head_in_span:
+        stems = [s for s in stems if s not in heads] or ["-"]
+    repeated = sum(1 for s in stems if s in q.stems) / len(stems)
+    unit = _UNIT_AFTER.match(sentence, span.end) if span.kind in _NUMERIC_KINDS else None
+    unit_in_question = unit is not None and stem(unit.group(1).lower()) in q.stems
+    new_words = sum(1 for w, _, _ in inside if w not in STOPWORDS and stem(w) not in q.stems)
+    where = q.qtype == "where"
+    return [  # in ``SPAN_FEATURES`` order
+        0.0,
+        0.0,
+        *_NO_KIND,
+        repeated,
+        float(repeated >= 1.0),
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        float(unit_in_question),
+        float(head_in_span),
+        float(where and _ends_with(_PREPOSITION_BEFORE, sentence, span.start, 6)),
+        float(where and any(w.lower() in _PLACE_WORDS for w in span.text(sentence).split())),
+        float(q.qtype == "who" and _PERSON_AFTER.match(sentence, span.end) is not None),
+        0.0,
+        0.0,
         min(new_words, 8) / 8,
         float(_ends_with(_CUE_BEFORE, sentence, span.start, 11)),
     ]
+
+
+@lru_cache(maxsize=1024)
+def _word_bound(model: LinearModel, kind: str, qtype: str) -> float:
+    """The most the ``_WORD_FEATURES`` can add to a ``kind`` span's score for a ``qtype`` question."""
+    applies = {
+        "unit_in_question": kind in _NUMERIC_KINDS,
+        "head_in_span": kind in NAME_KINDS,
+        "preposition_before_where": qtype == "where",
+        "place_word_where": qtype == "where",
+        "person_cue_who": qtype == "who",
+    }
+    weight = dict(zip(model.names, model.weights, strict=True))
+    return sum(max(0.0, weight.get(name, 0.0)) for name in _WORD_FEATURES if applies.get(name, True))
 
 
 def anchors_of(sentence: str, q: QuestionView) -> list[float]:
@@ -175,17 +240,26 @@ def anchors_of(sentence: str, q: QuestionView) -> list[float]:
 
 
 def best_span(sentence: str, q: QuestionView, model: LinearModel) -> SpanChoice | None:
-    """The most probable answer span of ``sentence``, or None when it holds no candidate."""
+    """The most probable answer span of ``sentence``, or None when it holds no candidate.
+
+    Spans are scored on their cheap features first; the word features are computed only for spans
+    whose bound (cheap score plus the most the word features could add) can still beat the best
+    exact score so far: the same span wins as when every span is scored in full.
+    """
     found = candidates(sentence, q)
     if not found:
         return None
     anchors = anchors_of(sentence, q)
-    best, top = found[0], -math.inf
-    for span in found:
-        z = model.score(features(span, sentence, q, anchors))  # the logistic is monotone: compare scores
-        if z > top:
-            best, top = span, z
-    return SpanChoice(best, sigmoid(top))
+    cheap = [model.score(_layout_features(span, sentence, q, anchors)) for span in found]
+    bound = [c + _word_bound(model, span.kind, q.qtype) for c, span in zip(cheap, found, strict=True)]
+    best, top = -1, -math.inf
+    for k in sorted(range(len(found)), key=bound.__getitem__, reverse=True):
+        if bound[k] < top:
+            break
+        z = cheap[k] + model.dot(_word_features(found[k], sentence, q))
+        if z > top or (z == top and k < best):  # the logistic is monotone; ties go to the first span
+            best, top = k, z
+    return SpanChoice(found[best], sigmoid(top))
 
 
 def _ends_with(pattern: re.Pattern[str], sentence: str, end: int, longest: int) -> bool:

@@ -95,3 +95,38 @@ def test_a_glue_word_joins_two_words_but_never_ends_a_phrase() -> None:
 
 def test_a_when_question_gets_no_phrases() -> None:
     assert _phrases("when did the keeper retire", "The keeper retired with a rare bone disease.") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        (
+            "where did the ferry sink",
+            "The ferry sank near Skye Island in the Inner Hebrides, officials said.",
+        ),
+        ("who opened the library", "Mayor Ana Ortiz, 51, said the Riverside Library opened after 3 years."),
+        (
+            "what did the council approve",
+            "The council approved a $2 million plan, dubbed “Green Street”, on May 4.",
+        ),
+        ("how many people were hurt", "Twelve people were hurt and 40 homes damaged, about 3% of the town."),
+        ("why did the mill close", "The mill closed in 1998 because demand for paper collapsed in Europe."),
+    ],
+)
+def test_pruned_search_picks_what_scoring_every_span_in_full_picks(question: str, sentence: str) -> None:
+    """Spans whose cheap score plus the most their word features could add falls short are skipped."""
+    from knowledge.reader import pick
+
+    query = build_query(question, lambda term, word: [], lambda term: True)
+    q = view(question, query, lambda term: 3.0)
+    model = load().lexical.span
+    anchors = pick.anchors_of(sentence, q)
+    found = pick.candidates(sentence, q)
+    scores = [model.score(pick.features(span, sentence, q, anchors)) for span in found]
+    expected = found[scores.index(max(scores))]
+    choice = best_span(sentence, q, model)
+    assert choice is not None
+    assert choice.span == expected
+    assert choice.probability == pytest.approx(
+        model.probability(pick.features(expected, sentence, q, anchors))
+    )
