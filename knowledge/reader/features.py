@@ -86,8 +86,18 @@ class Window:
 
 @lru_cache(maxsize=8192)
 def analyse(text: str) -> tuple[tuple[tuple[str, int], ...], ...]:
-    """Per sentence of ``text``, (stem, offset) of each content word (cached per text)."""
+    """Per sentence of ``text``, (stem, offset) of each content word (cached per text).
+
+    Each sentence is tokenised on its own, which leaves its tokens in the tokeniser's cache for the
+    span search that follows; where a sentence boundary could cut a word or words lie between
+    sentences, the whole text is tokenised instead, so the result never depends on the route.
+    """
     sents = sentences(text)
+    if _split_cleanly(text, sents):
+        return tuple(
+            tuple((stem(w), a + x) for w, x, _ in word_spans(text[a:b]) if w not in STOPWORDS)
+            for a, b in sents
+        )
     out: list[list[tuple[str, int]]] = [[] for _ in sents]
     i = 0
     for w, a, _ in word_spans(text):
@@ -96,6 +106,22 @@ def analyse(text: str) -> tuple[tuple[tuple[str, int], ...], ...]:
         if w not in STOPWORDS:
             out[i].append((stem(w), a))
     return tuple(tuple(s) for s in out)
+
+
+def _split_cleanly(text: str, sents: Sequence[tuple[int, int]]) -> bool:
+    """No letter or digit outside the sentences, and every sentence edge touches whitespace.
+
+    Tokens hold no whitespace and start with a letter or digit, so then each token lies inside
+    exactly one sentence and tokenising sentence by sentence gives the same tokens.
+    """
+    if not sents:
+        return False
+    edges = [0, *(x for pair in sents for x in pair), len(text)]
+    if any(ch.isalnum() for x, y in zip(edges[0::2], edges[1::2], strict=True) for ch in text[x:y]):
+        return False
+    return all(
+        p in (0, len(text)) or text[p - 1].isspace() or text[p].isspace() for pair in sents for p in pair
+    )
 
 
 @lru_cache(maxsize=8192)
