@@ -13,7 +13,7 @@ import logging
 from collections.abc import Collection, Iterable, Sequence
 
 from knowledge.analysis.sentences import quote_sentences
-from knowledge.analysis.tokenize import STOPWORDS, stem, terms, word_spans, words
+from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, words
 from knowledge.models import Passage
 from knowledge.reader.features import WINDOW_FEATURES, Window, term_set
 from knowledge.reader.question import QuestionView
@@ -58,14 +58,6 @@ _FROM_WINDOW = (
     "sem_pass",
     "sem_gap",
 )
-
-
-def article_terms(texts: Iterable[str]) -> frozenset[str]:
-    """Every index term of an article's title and paragraphs."""
-    present: set[str] = set()
-    for text in texts:
-        present.update(terms(text))
-    return frozenset(present)
 
 
 def named_terms(texts: Iterable[str], wanted: Collection[str]) -> frozenset[str]:
