@@ -29,8 +29,8 @@ _NUMWORD = (
 )
 _SCALE = r"(?:\s*-?\s*(?:million|billion|trillion|thousand|hundred|m\b|bn\b|k\b))?"
 NUM = rf"(?:\d(?:[\d,]*\d)?(?:\.\d+)?{_SCALE}|(?i:{_NUMWORD})(?:[- ](?i:{_NUMWORD}))?{_SCALE})"
-_MOD = (
-    r"(?:(?:more|fewer|less) than|about|around|nearly|almost|over|under|at least|up to|roughly"
+_MOD = (  # in any case: "More than 85 percent", "Over 50,000" open sentences
+    r"(?i:(?:more|fewer|less) than|about|around|nearly|almost|over|under|at least|up to|roughly"
     r"|approximately|some|just)\s+"
 )
 _UNIT_TIME = r"(?:second|minute|hour|day|week|month|year|decade|century)s?"
@@ -53,6 +53,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}(?:,?\s+\d{{4}})?"
             rf"|\b(?:(?:early|mid|late)[- ])?{MONTHS}(?:\s+\d{{4}})?\b(?!\s*\d)"
             rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+            rf"|\b(?i:(?:the )?(?:(?:early|mid|late)[- ])?(?:spring|summer|autumn|fall|winter)(?: of)?)"
+            rf" (?:\d{{4}}|(?i:last|next|this) year)\b"
         ),
     ),
     (
@@ -78,7 +80,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "money",
         re.compile(
-            rf"(?:\b(?:US|C|A|HK|NZ|S|R)|\b)?[$€£¥₹]\s?{NUM}(?:-(?:million|billion|trillion))?"
+            rf"(?:\b{_MOD})?(?:\b(?:US|C|A|HK|NZ|S|R)|\b)?[$€£¥₹]\s?{NUM}(?:-(?:million|billion|trillion))?"
             rf"|(?:\b{_MOD})?\b{NUM}[- ](?:{_CURRENCY_WORDS})\b"
         ),
     ),
@@ -214,7 +216,44 @@ def find_spans(sentence: str, values: bool = True, names: bool = True) -> tuple[
                 unit = re.match(r"[- ]?(?:\([^)]*\)\s*)?([a-z][a-z-]{2,})", sentence[b:])
                 if unit and unit.group(1) not in _NOT_UNITS:
                     out.append(Span(a, b + unit.end(), "quantity"))
+    if values:
+        out.extend(_ranges(sentence, out))
     return tuple(out)
+
+
+_VALUE_KINDS = frozenset(
+    {"time", "date", "year", "age", "duration", "money", "percent", "number", "quantity"}
+)
+_RANGE_JOIN = re.compile(r"\s*[-–—]\s*|\s+(?:to|and|or)\s+")
+_RANGE_OPEN = re.compile(r"\b(?:between|from)\s+$", re.I)
+# a value with its own unit ("5 dead", "3 years") opens a list more often than a range
+_RANGE_FIRST = frozenset({"time", "date", "year", "money", "percent", "number"})
+
+
+def _ranges(sentence: str, found: list[Span]) -> list[Span]:
+    """Two values joined as a range or a pair ("six to seven minutes", "between 1953 and 1956").
+
+    The range takes the second value's kind (its unit usually comes last); with "between"/"from"
+    in front, that wording is offered as well. Both ends stay candidates of their own.
+    """
+    values = [v for v in found if v.kind in _VALUE_KINDS]
+    longest: dict[int, Span] = {}
+    for v in values:
+        if v.start not in longest or v.end > longest[v.start].end:
+            longest[v.start] = v
+    out: list[Span] = []
+    for first in values:
+        if first.kind not in _RANGE_FIRST:
+            continue
+        join = _RANGE_JOIN.match(sentence, first.end)
+        second = longest.get(join.end()) if join else None
+        if second is None:
+            continue
+        out.append(Span(first.start, second.end, second.kind))
+        opening = _RANGE_OPEN.search(sentence, max(0, first.start - 10), first.start)
+        if opening:
+            out.append(Span(opening.start(), second.end, second.kind))
+    return out
 
 
 _NOT_UNITS = frozenset(
