@@ -52,7 +52,6 @@ DOMAIN_WEIGHT = {"news": 3.0, "xquad": 1.0, "squad2": 1.0}
 MAX_FALSE_ABSTENTION = 0.05  # on news questions that have an answer, out of fold (the bar allows 5%)
 DUMP: Path | None = None  # --dump: where to keep the confidence rows for analysis
 WITHHELD_WEIGHT = 0.5  # a question asked without its article counts half a real unanswerable one
-SPAN_MATCH_F1 = 0.5
 SPAN_EXTRA_WORDS = 3
 
 
@@ -100,30 +99,24 @@ async def collect(shared: Path, cache: Path, questions: Sequence[TrainQuestion])
 # ---- labels ------------------------------------------------------------------------------------
 
 
-def f1(a: str, b: str) -> float:
-    x, y = norm(a).split(), norm(b).split()
-    if not x or not y:
-        return 0.0
-    common = sum(min(x.count(t), y.count(t)) for t in set(x))
-    if common == 0:
-        return 0.0
-    p, r = common / len(x), common / len(y)
-    return 2 * p * r / (p + r)
-
-
 def span_is_answer(text: str | None, q: TrainQuestion) -> bool:
-    """Close enough to a gold answer to count: word overlap F1 >= 0.5, or the gold answer with at most
-    SPAN_EXTRA_WORDS words around it (what a reader sees as the answer, just not trimmed)."""
+    """The label a span is fitted to: it holds a gold answer whole, with at most SPAN_EXTRA_WORDS
+    words around it (what a reader sees as the answer, just not trimmed; a part of the answer is
+    not one, as ``bench/eval_qa.py`` counts it)."""
     if not text:
         return False
     got = norm(text)
     for answer in q.answers:
         gold = norm(answer)
-        if f1(text, answer) >= SPAN_MATCH_F1:
-            return True
         if gold and f" {gold} " in f" {got} " and len(got.split()) - len(gold.split()) <= SPAN_EXTRA_WORDS:
             return True
     return False
+
+
+def short_answer_right(text: str | None, q: TrainQuestion) -> bool:
+    """What the report counts as a right short answer: exactly ``bench/eval_qa.py``'s test."""
+    got = norm(text)
+    return bool(text) and any(norm(answer) in got for answer in q.answers)
 
 
 # ---- 1. spans ----------------------------------------------------------------------------------
@@ -381,7 +374,7 @@ def confidence_rows(
         q = a.question
         top = ranking.ranked[0]
         answer = top.quote[top.span.start : top.span.end] if top.span else None
-        short = q.answerable and span_is_answer(answer, q)
+        short = q.answerable and short_answer_right(answer, q)
         rows.add(x, correct(a, ranking), a, q.answerable, False, q.answerable and q.is_gold(best), short)
         if not q.answerable or q.domain == "squad2":
             continue
