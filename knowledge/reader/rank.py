@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knowledge.models import Passage
 from knowledge.reader.features import Window, windows
 from knowledge.reader.model import Variant
+from knowledge.reader.pick import SpanChoice
 from knowledge.reader.question import QuestionView
 from knowledge.reader.semantic import SentenceVectors
 from knowledge.reader.spans import Span
@@ -84,8 +85,15 @@ def order(candidates: Sequence[Candidate], found: Sequence[Window], scores: Sequ
     masses: dict[int, float] = {}
     for e, w in zip(exp, found, strict=True):
         masses[w.index] = masses.get(w.index, 0.0) + e / total
+    single = {(w.index, w.first): k for k, w in enumerate(found) if w.first == w.last}
     ranked = tuple(
-        _ranked(candidates[found[k].index], found[k], scores[k], masses[found[k].index]) for k in order
+        _ranked(
+            candidates[found[k].index],
+            _with_sentence_span(found, k, scores, single),
+            scores[k],
+            masses[found[k].index],
+        )
+        for k in order
     )
     best = found[order[0]]
     best_article = candidates[best.index].passage.article_id
@@ -105,6 +113,27 @@ def order(candidates: Sequence[Candidate], found: Sequence[Window], scores: Sequ
     ]
     margin = min(scores[order[0]] - max(rivals), MARGIN_CAP) if rivals else MARGIN_CAP
     return Ranking(ranked, passage_mass, article_mass, margin)
+
+
+def _with_sentence_span(
+    found: Sequence[Window], k: int, scores: Sequence[float], single: Mapping[tuple[int, int], int]
+) -> Window:
+    """A two-sentence quote's short answer comes from the sentence that, alone, scores higher.
+
+    The span model ranks spans within a sentence that holds the answer; across two sentences its
+    probabilities do not say which one holds it, the window model's score of each sentence does.
+    """
+    w = found[k]
+    if w.first == w.last:
+        return w
+    a, b = single.get((w.index, w.first)), single.get((w.index, w.last))
+    if a is None or b is None:
+        return w
+    better = found[b] if scores[b] > scores[a] else found[a]
+    if better.span is None:
+        return w
+    shift = better.start - w.start
+    return replace(w, span=SpanChoice(better.span.span.shifted(shift), better.span.probability))
 
 
 def _ranked(candidate: Candidate, w: Window, score: float, mass: float) -> Ranked:
