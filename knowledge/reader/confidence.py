@@ -45,14 +45,8 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "sem_window",
     "sem_pass",
     "sem_gap",
-    "title_cov",
-    "ctx_cov",
-    "missing_everywhere",
-    "rarest_missing_everywhere",
 )
 _FROM_WINDOW = (
-    "title_cov",
-    "ctx_cov",
     "focus_cov",
     "sent_cov",
     "pass_cov",
@@ -125,15 +119,6 @@ def features(
         else frozenset()
     )
     rarest = max((c.idf for c in absent), default=0.0)
-    # what none of the retrieved passages (nor their titles) mentions: the archive's best matches
-    # missing the question's distinctive words is what an off-topic question looks like
-    anywhere = frozenset().union(
-        *(
-            term_set(r.candidate.passage.text) | term_set(r.candidate.passage.title or "")
-            for r in ranking.ranked
-        )
-    )
-    nowhere = [c for c in absent if c.alternatives.isdisjoint(anywhere)]
     answer = best.quote[best.span.start : best.span.end] if best.span else None
     junk = is_junk(answer)
     row = {
@@ -146,10 +131,6 @@ def features(
         "junk_answer": float(junk),
         "missing_names": float(sum(1 for c in absent if c.mass > 0 and not c.alternatives.isdisjoint(named))),
         "missing_rarest": rarest / q.max_idf if q.max_idf > 0 else 0.0,
-        "missing_everywhere": sum(c.mass for c in nowhere) / q.total,
-        "rarest_missing_everywhere": max((c.idf for c in nowhere), default=0.0) / q.max_idf
-        if q.max_idf > 0
-        else 0.0,
         "window_missing_rarest": _window_missing_rarest(q, best.window, passage.text),
         "unknown_mass": sum(c.mass for c in q.concepts if c.term in unknown) / q.total,
         "concepts": min(len(q.concepts), 10) / 10,
