@@ -4,7 +4,7 @@ import pytest
 
 from knowledge.answer import MAX_QUESTION_CHARS, Answerer
 from knowledge.errors import InvalidInput, QuestionTooLong
-from knowledge.models import Turn
+from knowledge.models import Answer, Turn
 from knowledge.retrieval.engine import SearchEngine
 from tests.retrieval.fakes import MemoryStore
 
@@ -151,12 +151,15 @@ async def test_thread_article_is_a_preference_not_a_filter() -> None:
 
 
 async def test_a_value_question_whose_best_quote_holds_no_value_is_less_sure() -> None:
-    store = MemoryStore()
-    for i in range(0, len(FILLER), 2):
-        store.add_article(f"Local news {i}", FILLER[i : i + 2])
-    store.add_article("Harbour festival", ["The harbour festival opens with a parade of boats and music."])
-    vague = await Answerer(SearchEngine(store)).answer("when does the harbour festival open")
-    store.add_article("Harbour dates", ["The harbour festival opens on June 12 with boats and music."])
-    dated = await Answerer(SearchEngine(store)).answer("when does the harbour festival open")
+    async def ask(festival: str) -> Answer:
+        # the same archive but for the festival's own article: with or without a date in it
+        store = MemoryStore()
+        for i in range(0, len(FILLER), 2):
+            store.add_article(f"Local news {i}", FILLER[i : i + 2])
+        store.add_article("Harbour festival", [festival])
+        return await Answerer(SearchEngine(store)).answer("when does the harbour festival open")
+
+    vague = await ask("The harbour festival opens with a parade of boats and music.")
+    dated = await ask("The harbour festival opens on June 12 with a parade of boats and music.")
     assert dated.answer == "June 12"
     assert vague.score < dated.score
