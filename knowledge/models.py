@@ -78,6 +78,25 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexRow:
+    """What the search index needs of a passage (the store reads them, the engine indexes them)."""
+
+    id: int
+    text: str
+    guild: int | None
+    article_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Articles changed after a change-log cursor, and the cursor once they are applied."""
+
+    article_ids: tuple[int, ...]
+    cursor: int
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     passage: Passage
     score: float

@@ -21,15 +21,14 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.analysis.tokenize import terms
-from knowledge.models import SearchHit, SearchOptions
+from knowledge.models import IndexRow, SearchHit, SearchOptions
 from knowledge.retrieval import bm25
 from knowledge.retrieval.candidates import Candidate, IndexStatus, Retrieval
 from knowledge.retrieval.fuzzy import TypoCorrector
-from knowledge.retrieval.protocols import IndexRowLike, PassageStore
+from knowledge.retrieval.protocols import PassageStore
 from knowledge.retrieval.query import Query, build_query
 from knowledge.retrieval.replicas import DirectoryLock, IndexState, claim_directory, forget_state, read_state
 from knowledge.retrieval.replicas import write_state as save_state
@@ -65,7 +64,7 @@ def index_dir_for(database_url: str, configured: Path | None = None) -> Path | N
     return Path.home() / ".cache" / "newsdesk" / f"index-{digest_}"
 
 
-def to_docs(rows: Sequence[IndexRowLike]) -> list[Doc]:
+def to_docs(rows: Sequence[IndexRow]) -> list[Doc]:
     """Index documents of passages: the paragraph's terms followed by its article title's."""
     titles: dict[int, list[str]] = {}
     docs = []
@@ -81,15 +80,6 @@ def to_docs(rows: Sequence[IndexRowLike]) -> list[Doc]:
 def _docs_of(rows: list[tuple[int, str, int | None, int, str]]) -> list[Doc]:
     """``to_docs`` of plain tuples (what a worker process receives)."""
     return to_docs([IndexRow(*row) for row in rows])
-
-
-@dataclass(frozen=True, slots=True)
-class IndexRow:
-    id: int
-    text: str
-    guild: int | None
-    article_id: int
-    title: str
 
 
 class SearchEngine:
@@ -191,7 +181,7 @@ class SearchEngine:
         return added
 
     @staticmethod
-    def _replace(index: PassageIndex, article_ids: Sequence[int], rows: Sequence[IndexRowLike]) -> int:
+    def _replace(index: PassageIndex, article_ids: Sequence[int], rows: Sequence[IndexRow]) -> int:
         index.delete_articles(article_ids)
         return index.add(to_docs(rows))
 

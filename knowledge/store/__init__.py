@@ -6,9 +6,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from knowledge.models import Changes, IndexRow
 from knowledge.store.articles import NewArticle, SaveOutcome
 from knowledge.store.batch import BatchStore, BatchWriter, RecentPrint, Write
-from knowledge.store.changes import Changes, ChangeStore, IndexRow
+from knowledge.store.changes import ChangeStore
 from knowledge.store.convert import passage_key
 from knowledge.store.database import (
     create_engine,

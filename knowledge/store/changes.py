@@ -17,13 +17,13 @@ import logging
 import random
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import Select, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from knowledge.models import Changes, IndexRow
 from knowledge.store.convert import guild_of
 from knowledge.store.tables import ArticleRow, IndexChangeRow, PassageRow, SettingRow
 
@@ -32,25 +32,6 @@ log = logging.getLogger(__name__)
 DATABASE_ID = "database_id"
 _PG_TXID = "pg_current_xact_id()::text::bigint"
 _PG_HORIZON = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-
-
-@dataclass(frozen=True, slots=True)
-class IndexRow:
-    """What the search index needs of a passage."""
-
-    id: int
-    text: str
-    guild: int | None
-    article_id: int
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """Articles changed after a cursor, and the cursor once they are applied."""
-
-    article_ids: tuple[int, ...]
-    cursor: int
 
 
 def _postgres(session: AsyncSession) -> bool:

@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from knowledge.models import Passage
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    id: int
-    text: str
-    guild: int | None
-    article_id: int
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    article_ids: tuple[int, ...]
-    cursor: int
+from knowledge.models import Changes, IndexRow, Passage
 
 
 class MemoryStore:
@@ -95,18 +79,18 @@ class MemoryStore:
     async def pending_changes(self, cursor: int) -> int:
         return len(self.log) - cursor
 
-    async def index_rows(self, article_ids: Sequence[int]) -> list[Row]:
+    async def index_rows(self, article_ids: Sequence[int]) -> list[IndexRow]:
         ids = sorted(pid for a in article_ids for pid in self.by_article.get(a, []))
         return [self._row(self.passages[i]) for i in ids]
 
-    async def passages_after(self, after_id: int, limit: int) -> list[Row]:
+    async def passages_after(self, after_id: int, limit: int) -> list[IndexRow]:
         ids = sorted(i for i in self.passages if i > after_id)[:limit]
         return [self._row(self.passages[i]) for i in ids]
 
     async def count_indexable(self) -> int:
         return len(self.passages)
 
-    async def sample_index_rows(self, n: int, seed: int | None = None) -> list[Row]:
+    async def sample_index_rows(self, n: int, seed: int | None = None) -> list[IndexRow]:
         return [self._row(self.passages[i]) for i in sorted(self.passages)[:n]]
 
     async def count_passages(self) -> int:
@@ -122,5 +106,5 @@ class MemoryStore:
         return {a: await self.article_passages(a) for a in article_ids if a in self.by_article}
 
     @staticmethod
-    def _row(p: Passage) -> Row:
-        return Row(id=p.id, text=p.text, guild=p.guild, article_id=p.article_id, title=p.title)
+    def _row(p: Passage) -> IndexRow:
+        return IndexRow(id=p.id, text=p.text, guild=p.guild, article_id=p.article_id, title=p.title)
