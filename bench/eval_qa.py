@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from training import SEED_URL, norm, qa_articles, qa_rows, ws  # noqa: E402
+from training import SEED_URL, contains_answer, qa_articles, qa_rows, ws  # noqa: E402
 
 from knowledge.config import Settings  # noqa: E402
 from knowledge.models import IngestResult  # noqa: E402
@@ -106,15 +106,14 @@ async def score(kb: Knowledge, questions: list[dict[str, Any]], verbose: bool) -
         groups = ["all", f"type:{q.get('type')}", *(f"style:{s}" for s in q.get("style") or [])]
         if not q.get("style") and answerable:
             groups.append("style:plain")
-        gold = [norm(a) for a in q["answers"]]
         row = {
             "n": 1,
             "answerable": answerable,
             "evidence@1": right,
             "evidence@3": answerable
             and any(is_right_passage(q, r.candidate.passage.text) for r in reading.ranked[:3]),
-            "answer": answerable and not ans.abstained and any(g in norm(ans.answer) for g in gold),
-            "answer_in_quote": answerable and not ans.abstained and any(g in norm(ans.quote) for g in gold),
+            "answer": answerable and not ans.abstained and contains_answer(ans.answer, q["answers"]),
+            "answer_in_quote": answerable and not ans.abstained and contains_answer(ans.quote, q["answers"]),
             "abstained_answerable": answerable and ans.abstained,
             "abstained_unanswerable": not answerable and ans.abstained,
             "given_high": not ans.abstained and ans.score >= 0.9,

@@ -39,7 +39,17 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from learn import Linear, fit_conditional_logit, fit_logistic  # noqa: E402
-from training import SEED_URL, Asked, TrainQuestion, load, load_questions, norm, qa_articles, save  # noqa: E402
+from training import (  # noqa: E402
+    SEED_URL,
+    Asked,
+    TrainQuestion,
+    contains_answer,
+    load,
+    load_questions,
+    norm,
+    qa_articles,
+    save,
+)
 
 from knowledge.reader import confidence, pick  # noqa: E402
 from knowledge.reader.features import SEMANTIC_FEATURES, WINDOW_FEATURES, Window, sentences, term_set, windows  # noqa: E402
@@ -111,12 +121,6 @@ def span_is_answer(text: str | None, q: TrainQuestion) -> bool:
         if gold and f" {gold} " in f" {got} " and len(got.split()) - len(gold.split()) <= SPAN_EXTRA_WORDS:
             return True
     return False
-
-
-def short_answer_right(text: str | None, q: TrainQuestion) -> bool:
-    """What the report counts as a right short answer: exactly ``bench/eval_qa.py``'s test."""
-    got = norm(text)
-    return bool(text) and any(norm(answer) in got for answer in q.answers)
 
 
 # ---- 1. spans ----------------------------------------------------------------------------------
@@ -374,7 +378,7 @@ def confidence_rows(
         q = a.question
         top = ranking.ranked[0]
         answer = top.quote[top.span.start : top.span.end] if top.span else None
-        short = q.answerable and short_answer_right(answer, q)
+        short = q.answerable and contains_answer(answer, q.answers)
         rows.add(x, correct(a, ranking), a, q.answerable, False, q.answerable and q.is_gold(best), short)
         if not q.answerable or q.domain == "squad2":
             continue

@@ -36,6 +36,12 @@ def norm(text: str | None) -> str:
     return " ".join(re.sub(r"[^\w%$£¥€]+", " ", fold(text or "")).split())
 
 
+def contains_answer(text: str | None, answers: Sequence[str]) -> bool:
+    """A gold answer inside ``text``, both normalised: how a short answer (or a quote) counts as right."""
+    got = norm(text)
+    return any(norm(answer) in got for answer in answers)
+
+
 @dataclass(frozen=True, slots=True)
 class TrainQuestion:
     id: str
