@@ -46,13 +46,9 @@ class LinearModel:
         )
 
     def score(self, x: Sequence[float]) -> float:
-        return self.bias + self.dot(x)
-
-    def dot(self, x: Sequence[float]) -> float:
-        """``sum(w * x)`` without the bias (for scoring a row in parts)."""
         if len(x) != len(self.weights):
             raise ValueError(f"{len(x)} features for a model of {len(self.weights)}")
-        return float(sum(map(operator.mul, self.weights, x)))
+        return self.bias + float(sum(map(operator.mul, self.weights, x)))
 
     def probability(self, x: Sequence[float]) -> float:
         return sigmoid(self.score(x))

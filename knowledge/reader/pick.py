@@ -67,7 +67,6 @@ SPAN_FEATURES: tuple[str, ...] = (
 
 
 _KIND_INDEX = {kind: i for i, kind in enumerate(ALL_KINDS)}
-_NO_KIND = (0.0,) * len(ALL_KINDS)
 _UNIT_AFTER = re.compile(r"[\s-]*(?:of\s+)?([A-Za-z][\w-]*)")
 
 
@@ -118,12 +117,7 @@ def candidates(sentence: str, q: QuestionView) -> list[Span]:
 
 def features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -> list[float]:
     """The ``SPAN_FEATURES`` of one candidate, in order."""
-    return [
-        a + b
-        for a, b in zip(
-            _layout_features(span, sentence, q, anchors), _word_features(span, sentence, q), strict=True
-        )
-    ]
+    return _place(_layout_features(span, sentence, q, anchors), _word_features(span, sentence, q))
 
 
 # Features that need the span's words or the text around it; the rest (its kind, length, distance to
@@ -139,11 +133,24 @@ _WORD_FEATURES = (
     "new_words",
     "cue_before",
 )
+_LAYOUT_FEATURES = tuple(name for name in SPAN_FEATURES if name not in _WORD_FEATURES)
+_LAYOUT_AT = tuple(SPAN_FEATURES.index(name) for name in _LAYOUT_FEATURES)
+_WORD_AT = tuple(SPAN_FEATURES.index(name) for name in _WORD_FEATURES)
 _NUMERIC_KINDS = frozenset({"number", "quantity", "percent", "money", "duration"})
 
 
+def _place(layout: Sequence[float], word: Sequence[float]) -> list[float]:
+    """The two halves in ``SPAN_FEATURES`` order."""
+    row = [0.0] * len(SPAN_FEATURES)
+    for at, value in zip(_LAYOUT_AT, layout, strict=True):
+        row[at] = value
+    for at, value in zip(_WORD_AT, word, strict=True):
+        row[at] = value
+    return row
+
+
 def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -> list[float]:
-    """``SPAN_FEATURES`` order, with 0 for every one of ``_WORD_FEATURES``."""
+    """The cheap features, in ``_LAYOUT_FEATURES`` order."""
     kinds = KINDS_FOR[q.qtype]
     text = span.text(sentence)
     index = kinds.index(span.kind) if span.kind in kinds else len(kinds)
@@ -157,12 +164,10 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
     hint_ok, hint_miss = _hints(span, text, q.hints)
     kind_row = [0.0] * len(ALL_KINDS)
     kind_row[_KIND_INDEX[span.kind]] = 1.0
-    return [  # in ``SPAN_FEATURES`` order
+    return [
         1.0 - index / len(kinds),
         float(index == 0),
         *kind_row,
-        0.0,  # repeated
-        0.0,  # all_repeated
         anchor_near,
         anchor_none,
         float(n_words == 1),
@@ -170,20 +175,13 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
         float(n_words >= 4),
         hint_ok,
         hint_miss,
-        0.0,  # unit_in_question
-        0.0,  # head_in_span
-        0.0,  # preposition_before_where
-        0.0,  # place_word_where
-        0.0,  # person_cue_who
         float(not sentence[: span.start].strip()),
         float(span.kind == "date" and any(ch.isdecimal() for ch in text)),
-        0.0,  # new_words
-        0.0,  # cue_before
     ]
 
 
 def _word_features(span: Span, sentence: str, q: QuestionView) -> list[float]:
-    """``SPAN_FEATURES`` order, with 0 for every feature not in ``_WORD_FEATURES``."""
+    """The features that read the span's words and its surroundings, in ``_WORD_FEATURES`` order."""
     inside = span_words(span, sentence)
     stems = [s for s in (stem(w) for w, _, _ in inside) if s not in _UNIT_STEMS] or ["-"]
     heads = q.heads
@@ -195,29 +193,26 @@ def _word_features(span: Span, sentence: str, q: QuestionView) -> list[float]:
     unit_in_question = unit is not None and stem(unit.group(1).lower()) in q.stems
     new_words = sum(1 for w, _, _ in inside if w not in STOPWORDS and stem(w) not in q.stems)
     where = q.qtype == "where"
-    return [  # in ``SPAN_FEATURES`` order
-        0.0,
-        0.0,
-        *_NO_KIND,
+    return [
         repeated,
         float(repeated >= 1.0),
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
         float(unit_in_question),
         float(head_in_span),
         float(where and _ends_with(_PREPOSITION_BEFORE, sentence, span.start, 6)),
         float(where and any(w.lower() in _PLACE_WORDS for w in span.text(sentence).split())),
         float(q.qtype == "who" and _PERSON_AFTER.match(sentence, span.end) is not None),
-        0.0,
-        0.0,
         min(new_words, 8) / 8,
         float(_ends_with(_CUE_BEFORE, sentence, span.start, 11)),
     ]
+
+
+@lru_cache(maxsize=16)
+def _halves(model: LinearModel) -> tuple[LinearModel, LinearModel]:
+    """``model`` split into its ``_LAYOUT_FEATURES`` part (with the bias) and its ``_WORD_FEATURES`` part."""
+    return (
+        LinearModel(_LAYOUT_FEATURES, tuple(model.weights[at] for at in _LAYOUT_AT), model.bias),
+        LinearModel(_WORD_FEATURES, tuple(model.weights[at] for at in _WORD_AT), 0.0),
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -250,13 +245,14 @@ def best_span(sentence: str, q: QuestionView, model: LinearModel) -> SpanChoice 
     if not found:
         return None
     anchors = anchors_of(sentence, q)
-    cheap = [model.score(_layout_features(span, sentence, q, anchors)) for span in found]
+    layout, word = _halves(model)
+    cheap = [layout.score(_layout_features(span, sentence, q, anchors)) for span in found]
     bound = [c + _word_bound(model, span.kind, q.qtype) for c, span in zip(cheap, found, strict=True)]
     best, top = -1, -math.inf
     for k in sorted(range(len(found)), key=bound.__getitem__, reverse=True):
         if bound[k] < top:
             break
-        z = cheap[k] + model.dot(_word_features(found[k], sentence, q))
+        z = cheap[k] + word.score(_word_features(found[k], sentence, q))
         if z > top or (z == top and k < best):  # the logistic is monotone; ties go to the first span
             best, top = k, z
     return SpanChoice(found[best], sigmoid(top))
