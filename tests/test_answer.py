@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -163,3 +164,25 @@ async def test_a_value_question_whose_best_quote_holds_no_value_is_less_sure() -
     dated = await ask("The harbour festival opens on June 12 with a parade of boats and music.")
     assert dated.answer == "June 12"
     assert vague.score < dated.score
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when was the blackberry shutdown deadline",
+        "how many masks were lost in kobe",
+        "who wrote the blog post about pakistan",
+        "what did blackberry buy in 2014",
+    ],
+)
+async def test_reading_question_words_off_the_index_answers_as_reading_the_texts(question: str) -> None:
+    answerer = Answerer(_engine())
+    retrieval = await answerer.retrieve(question)
+    articles = await answerer.articles_for(retrieval)
+    assert retrieval.terms_held is not None
+    from_index = answerer.reader.read(question, retrieval, articles)
+    from_text = answerer.reader.read(question, replace(retrieval, terms_held=None), articles)
+    assert from_index.features == from_text.features
+    assert [(r.candidate.passage.id, r.score) for r in from_index.ranked] == [
+        (r.candidate.passage.id, r.score) for r in from_text.ranked
+    ]

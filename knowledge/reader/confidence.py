@@ -10,12 +10,12 @@ predictions, so the number is calibrated) and picks the abstention threshold on 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from knowledge.analysis.sentences import quote_sentences
 from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, words
 from knowledge.models import Passage
-from knowledge.reader.features import WINDOW_FEATURES, Window, term_set
+from knowledge.reader.features import WINDOW_FEATURES, Window, question_terms, term_set
 from knowledge.reader.question import QuestionView
 from knowledge.reader.rank import Ranking
 
@@ -100,16 +100,17 @@ def features(
     ranking: Ranking,
     article: Sequence[Passage],
     unknown: Collection[str] = frozenset(),
+    held: Mapping[int, frozenset[str]] | None = None,
 ) -> list[float]:
     """The ``CONFIDENCE_FEATURES`` of the best quote of ``ranking``.
 
-    ``article``: the best passage's whole article; ``unknown``: query terms the archive never saw.
+    ``article``: the best passage's whole article; ``unknown``: query terms the archive never saw;
+    ``held``: retrieval's reading of which question terms passages hold (``question_terms``).
     """
     best = ranking.ranked[0]
     passage = best.candidate.passage
-    present = frozenset().union(
-        term_set(passage.title or ""), term_set(passage.text), *(term_set(p.text) for p in article)
-    )
+    holds = question_terms(q, held)
+    present = frozenset().union(holds(passage), *(holds(p) for p in article))
     window = dict(zip(WINDOW_FEATURES, best.window.x, strict=True))
     absent = [c for c in q.concepts if c.alternatives.isdisjoint(present)]
     absent_terms = {t for c in absent for t in c.alternatives}

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from knowledge.analysis.sentences import quote_sentences as sentences
-from knowledge.analysis.tokenize import STOPWORDS, stem, terms, word_spans
+from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, words
 from knowledge.models import Passage
 from knowledge.reader.model import LinearModel
 from knowledge.reader.pick import SpanChoice, best_span
@@ -126,7 +126,30 @@ def _split_cleanly(text: str, sents: Sequence[tuple[int, int]]) -> bool:
 
 @lru_cache(maxsize=8192)
 def term_set(text: str) -> frozenset[str]:
-    return frozenset(terms(text))
+    """``frozenset(terms(text))``, stemming each distinct word once: whole articles are read per ask."""
+    distinct = set(words(text))
+    distinct.difference_update(STOPWORDS)
+    return frozenset(map(stem, distinct))
+
+
+def question_terms(
+    q: QuestionView, held: Mapping[int, frozenset[str]] | None
+) -> Callable[[Passage], frozenset[str]]:
+    """Which of the question's terms a passage holds with its title (all that coverage asks of it).
+
+    ``held``: retrieval's reading of the same off the index, for the passages the index holds;
+    any other passage is tokenised here, which gives the same set.
+    """
+    wanted = q.stems | {c.term for c in q.concepts}
+
+    def holds(p: Passage) -> frozenset[str]:
+        if held is not None:
+            known = held.get(p.id)
+            if known is not None:
+                return known
+        return wanted.intersection(term_set(p.text)) | wanted.intersection(term_set(p.title or ""))
+
+    return holds
 
 
 def windows(
@@ -135,8 +158,9 @@ def windows(
     articles: Mapping[int, Sequence[Passage]],
     span_model: LinearModel,
     vectors: SentenceVectors | None = None,
+    held: Mapping[int, frozenset[str]] | None = None,
 ) -> list[Window]:
-    """Every quote window of every candidate, with its ``WINDOW_FEATURES``."""
+    """Every quote window of every candidate, with its ``WINDOW_FEATURES`` (``held``: ``question_terms``)."""
     if not candidates:
         return []
     top_bm25 = max(c.bm25 for c in candidates) or 1.0
@@ -145,20 +169,22 @@ def windows(
     wanted = q.stems
     rarest = max(q.concepts, key=lambda c: c.idf).alternatives if q.concepts else frozenset()
     rows: list[tuple[int, int, int, int, int, SpanChoice | None, dict[str, float]]] = []
+    holds = question_terms(q, held)
+    article_terms: dict[int, frozenset[str]] = {}  # several candidates often share an article
     for index, c in enumerate(candidates):
         p = c.passage
         article = articles.get(p.article_id, ())
-        own = term_set(p.text)
+        own = holds(p)  # with the title's
         title = term_set(p.title or "")
-        around = set(own | title)
+        around = set(own)
         for other in article:
             if abs(other.position - p.position) == 1:
-                around |= term_set(other.text)
-        whole = set(around)
-        for other in article:
-            whole |= term_set(other.text)
+                around |= holds(other)
+        if p.article_id not in article_terms:
+            article_terms[p.article_id] = frozenset().union(*(holds(other) for other in article))
+        whole = around | article_terms[p.article_id]
         passage_level = {
-            "pass_cov": q.covered(own | title),
+            "pass_cov": q.covered(own),
             "ctx_cov": q.covered(around),
             "title_cov": q.covered(title),
             "art_cov": q.covered(whole),

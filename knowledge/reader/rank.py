@@ -62,9 +62,14 @@ def rank(
     variant: Variant,
     vectors: SentenceVectors | None = None,
     boost: Mapping[int, float] | None = None,
+    held: Mapping[int, frozenset[str]] | None = None,
 ) -> Ranking:
-    """Score every window; ``boost``: extra log-odds per candidate index (a thread's article)."""
-    found = windows(q, candidates, articles, variant.span, vectors)
+    """Score every window; ``boost``: extra log-odds per candidate index (a thread's article).
+
+    ``held``: which question terms passages hold, as retrieval read them off the index (see
+    ``features.question_terms``).
+    """
+    found = windows(q, candidates, articles, variant.span, vectors, held)
     boost = boost or {}
     scores = [variant.window.score(w.x) + boost.get(w.index, 0.0) for w in found]
     return order(candidates, found, scores)

@@ -91,12 +91,17 @@ class Reader:
             variant,
             vectors if semantic else None,
             _thread_boost(question, retrieval, context),
+            retrieval.terms_held,
         )
         if not ranking.ranked:
             return Reading(_abstain(question, 0.0, ()), (), q.qtype, semantic)
         best = ranking.ranked[0]
         x = confidence.features(
-            q, ranking, articles.get(best.candidate.passage.article_id, ()), retrieval.unknown
+            q,
+            ranking,
+            articles.get(best.candidate.passage.article_id, ()),
+            retrieval.unknown,
+            retrieval.terms_held,
         )
         score = variant.confidence.probability(x)
         answerable = variant.answerable.probability(x)
@@ -122,7 +127,8 @@ class Reader:
     ) -> Ranking:
         """The window ranking alone (what ``bench/fit.py`` evaluates)."""
         q = view(question, retrieval.query, retrieval.idf_of)
-        return rank(q, retrieval.candidates, articles, self.variant(vectors is not None), vectors)
+        variant = self.variant(vectors is not None)
+        return rank(q, retrieval.candidates, articles, variant, vectors, held=retrieval.terms_held)
 
 
 def _thread_boost(question: str, retrieval: Retrieval, context: Sequence[Turn]) -> dict[int, float]:

@@ -39,6 +39,9 @@ class Retrieval:
     idf: Mapping[str, float] = field(default_factory=dict)
     documents: int = 0
     unknown: frozenset[str] = frozenset()  # query terms the archive has never seen
+    # passage id -> the query's terms its document (text and title) holds, for every passage of the
+    # candidates' articles that the index holds; None: the reader reads them off the texts
+    terms_held: Mapping[int, frozenset[str]] | None = None
 
     def idf_of(self, term: str) -> float:
         return self.idf.get(term, 0.0)

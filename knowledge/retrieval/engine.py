@@ -323,7 +323,13 @@ class SearchEngine:
         found = await self._top(query.weights, k, guild=guild)
         terms_ = {t for c in query.concepts for t in c.alternatives} | set(query.weights)
         unknown = frozenset(t for t in terms_ if not self.known(t))
-        return Retrieval(query, tuple(found), {t: self.idf(t) for t in terms_}, self.documents, unknown)
+        held = None
+        if found and self._index is not None:
+            asked = terms_ | {c.term for c in query.concepts}
+            articles = {c.passage.article_id for c in found}
+            held = await asyncio.to_thread(self._index.terms_held, articles, asked)
+        idf = {t: self.idf(t) for t in terms_}
+        return Retrieval(query, tuple(found), idf, self.documents, unknown, held)
 
     async def _top(self, weights: Mapping[str, float], k: int, *, guild: int | None) -> list[Candidate]:
         """Top ``k`` passages for weighted query terms that still exist in the database."""

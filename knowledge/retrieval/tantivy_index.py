@@ -29,6 +29,7 @@ VOCABULARY = "vocabulary.txt"
 MAX_GUILD = 2**63 - 1
 POST_FILTER = 256  # at most this many guild-scoped passages: fetch a few more and filter after
 WRITER_HEAP = 96_000_000
+SCOPE_HITS = 4096  # documents of the candidate articles fetched at first (more only when they hold more)
 EXACT_DF = 64  # up to this document frequency, count live documents rather than trust the term dictionary
 
 
@@ -235,6 +236,41 @@ class PassageIndex:
             guilds = searcher.fast_field_values(GUILD, addresses)
             found = [hit for hit, g in zip(found, guilds, strict=True) if g == 0 or g == guild]
         return found[:k]
+
+    def terms_held(self, article_ids: Iterable[int], terms: Iterable[str]) -> dict[int, frozenset[str]]:
+        """For every live passage of these articles, which of ``terms`` its document holds.
+
+        A document is a passage's terms with its article title's. The reader weighs how much of a
+        question a whole article covers; asking the index about the question's few terms costs a
+        small part of tokenising every passage of every candidate article again.
+        """
+        ids = sorted(set(article_ids))
+        if not ids:
+            return {}
+        searcher = self._searcher
+        scope = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, ARTICLE, a)) for a in ids]
+        )
+        found = searcher.search(scope, SCOPE_HITS, count=True)
+        if _count(found) > SCOPE_HITS:
+            found = searcher.search(scope, _count(found), count=False)
+        documents = [address for _, address in found.hits]
+        held: dict[int, set[str]] = {
+            int(pid or 0): set() for pid in searcher.fast_field_values(PID, documents)
+        }
+        for term in set(terms):
+            if not term or searcher.doc_freq(TERMS, term) == 0:
+                continue
+            query = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, TERMS, term)),
+                    (tantivy.Occur.Must, scope),
+                ]
+            )
+            hits = searcher.search(query, max(len(documents), 1), count=False).hits
+            for pid in searcher.fast_field_values(PID, [address for _, address in hits]):
+                held.setdefault(int(pid or 0), set()).add(term)
+        return {pid: frozenset(found_terms) for pid, found_terms in held.items()}
 
     def lookup(self, pids: Sequence[int]) -> dict[int, Stored]:
         """What the index holds for these passage ids (absent ones are left out)."""

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from knowledge.analysis.tokenize import terms
 from knowledge.models import SearchOptions
 from knowledge.retrieval.engine import SearchEngine, index_dir_for
 from tests.retrieval.fakes import MemoryStore
@@ -192,3 +193,32 @@ async def test_a_question_does_not_queue_behind_a_catch_up_in_progress() -> None
         assert (await engine.search("surgical masks"))[0].passage.title == "Kobe masks"
     assert await engine.catch_up(wait=True) == 1
     assert (await engine.search("tulip prices"))[0].passage.title == "Tulips"
+
+
+async def test_retrieval_reads_which_question_words_each_passage_of_a_candidate_article_holds() -> None:
+    store = MemoryStore()
+    store.add_article("Harbour festival", ["Tickets sell out on Friday.", "The mayor opens it with a talk."])
+    store.add_article("Weather", ["Rain is expected on Friday."])
+    engine = SearchEngine(store)
+    await engine.catch_up()
+    query = engine.analyse("when do harbour festival tickets sell out")
+    retrieval = await engine.retrieve(query, 5, guild=None)
+    held = retrieval.terms_held
+    assert held is not None
+    harbour, festival, ticket, sell = (terms(w)[0] for w in ("harbour", "festival", "tickets", "sell"))
+    # the title's words count for every passage of its article, and a passage holding nothing else is there
+    assert held[1] >= {harbour, festival, ticket, sell}
+    assert harbour in held[2] and ticket not in held[2]
+    assert 3 not in held  # the weather article is no candidate
+
+
+async def test_words_held_follow_an_updated_article() -> None:
+    store = MemoryStore()
+    store.add_article("Harbour festival", ["Tickets sell out on Friday."])
+    engine = SearchEngine(store)
+    store.add_article("Harbour festival", ["Tickets are still on sale."], article_id=1)
+    await engine.catch_up()
+    retrieval = await engine.retrieve(engine.analyse("harbour festival tickets sell out"), 5, guild=None)
+    assert retrieval.terms_held is not None
+    assert set(retrieval.terms_held) == {2}  # the replaced passage is gone from the reading too
+    assert terms("sell")[0] not in retrieval.terms_held[2]
