@@ -101,7 +101,7 @@ async def collect(shared: Path, cache: Path, questions: Sequence[TrainQuestion])
         asked = []
         for q in questions:
             retrieval = await kb.answerer.retrieve(q.question)
-            articles = await kb.answerer.articles_for(retrieval)
+            articles = retrieval.articles
             asked.append(Asked(q, retrieval, {k: list(v) for k, v in articles.items()}))
     return asked
 

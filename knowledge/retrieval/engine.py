@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from knowledge.analysis.tokenize import terms
-from knowledge.models import IndexRow, SearchHit, SearchOptions
+from knowledge.models import IndexRow, Passage, SearchHit, SearchOptions
 from knowledge.retrieval import bm25
 from knowledge.retrieval.candidates import Candidate, IndexStatus, Retrieval
 from knowledge.retrieval.fuzzy import TypoCorrector
@@ -320,26 +320,54 @@ class SearchEngine:
     # ---- retrieval ---------------------------------------------------------------------------
     async def retrieve(self, query: Query, k: int, *, guild: int | None) -> Retrieval:
         """The top ``k`` passages ``guild`` may see for ``query``, for the reader (after :meth:`catch_up`)."""
-        found = await self._top(query.weights, k, guild=guild)
+        ranked = self._ranked(query.weights, k, guild)
+        articles = await self.store.articles_holding([pid for pid, _ in ranked]) if ranked else {}
+        passages = {p.id: p for article in articles.values() for p in article}
+        found = self._candidates(query.weights, ranked, passages, k)
         terms_ = {t for c in query.concepts for t in c.alternatives} | set(query.weights)
         unknown = frozenset(t for t in terms_ if not self.known(t))
         held = None
         if found and self._index is not None:
             asked = terms_ | {c.term for c in query.concepts}
-            articles = {c.passage.article_id for c in found}
-            held = await asyncio.to_thread(self._index.terms_held, articles, asked)
+            held = self._index.terms_held({c.passage.article_id for c in found}, asked)
         idf = {t: self.idf(t) for t in terms_}
-        return Retrieval(query, tuple(found), idf, self.documents, unknown, held)
+        wanted = {c.passage.article_id for c in found}
+        return Retrieval(
+            query,
+            tuple(found),
+            idf,
+            self.documents,
+            unknown,
+            held,
+            {aid: article for aid, article in articles.items() if aid in wanted},
+        )
+
+    def _ranked(self, weights: Mapping[str, float], k: int, guild: int | None) -> list[tuple[int, float]]:
+        """The index's top hits, a few spare for passages deleted since it last caught up.
+
+        Searched on the event loop's thread: a top-k search takes a millisecond or two, less than
+        handing it to a worker thread costs on a busy machine, and the reader after it runs there too.
+        """
+        if not weights or k <= 0 or self._index is None:
+            return []
+        return self._index.search(weights, k + 4, guild)
+
+    def _candidates(
+        self,
+        weights: Mapping[str, float],
+        ranked: Sequence[tuple[int, float]],
+        passages: Mapping[int, Passage],
+        k: int,
+    ) -> list[Candidate]:
+        """The top ``k`` hits whose passages still exist in the database."""
+        top = self.max_score(weights)
+        return [Candidate(passages[pid], score, top) for pid, score in ranked if pid in passages][:k]
 
     async def _top(self, weights: Mapping[str, float], k: int, *, guild: int | None) -> list[Candidate]:
         """Top ``k`` passages for weighted query terms that still exist in the database."""
-        if not weights or k <= 0 or self._index is None:
-            return []
-        ranked = await asyncio.to_thread(self._index.search, weights, k + 4, guild)
-        passages = await self.store.get_passages([pid for pid, _ in ranked])
-        top = self.max_score(weights)
-        out = [Candidate(passages[pid], score, top) for pid, score in ranked if pid in passages]
-        return out[:k]
+        ranked = self._ranked(weights, k, guild)
+        passages = await self.store.get_passages([pid for pid, _ in ranked]) if ranked else {}
+        return self._candidates(weights, ranked, passages, k)
 
     async def search(
         self, query: str, options: SearchOptions | None = None, *, guild: int | None = None

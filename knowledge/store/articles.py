@@ -394,6 +394,25 @@ class ArticleStore:
                 out.setdefault(passage.article_id, []).append(passage)
         return out
 
+    async def articles_holding(self, passage_ids: Sequence[int]) -> dict[int, list[Passage]]:
+        """Whole articles of the articles these passages belong to, in order, in one query.
+
+        What answering reads for its candidates: the passages that still exist, with their context.
+        """
+        if not passage_ids:
+            return {}
+        holding = select(PassageRow.article_id).where(PassageRow.id.in_(set(passage_ids)))
+        out: dict[int, list[Passage]] = {}
+        async with self._sessions() as session:
+            result = await session.execute(
+                _PASSAGES.where(PassageRow.article_id.in_(holding)).order_by(
+                    PassageRow.article_id, PassageRow.position
+                )
+            )
+            for passage in map(to_passage, result):
+                out.setdefault(passage.article_id, []).append(passage)
+        return out
+
     async def new_articles(
         self, *, guild: int | None, since: datetime | None, until: datetime, limit: int = 100
     ) -> list[NewArticle]:

@@ -105,6 +105,10 @@ class MemoryStore:
     async def articles_passages(self, article_ids: Sequence[int]) -> dict[int, list[Passage]]:
         return {a: await self.article_passages(a) for a in article_ids if a in self.by_article}
 
+    async def articles_holding(self, passage_ids: Sequence[int]) -> dict[int, list[Passage]]:
+        holding = {self.passages[i].article_id for i in passage_ids if i in self.passages}
+        return await self.articles_passages(sorted(holding))
+
     @staticmethod
     def _row(p: Passage) -> IndexRow:
         return IndexRow(id=p.id, text=p.text, guild=p.guild, article_id=p.article_id, title=p.title)

@@ -222,3 +222,22 @@ async def test_words_held_follow_an_updated_article() -> None:
     assert retrieval.terms_held is not None
     assert set(retrieval.terms_held) == {2}  # the replaced passage is gone from the reading too
     assert terms("sell")[0] not in retrieval.terms_held[2]
+
+
+async def test_a_candidate_deleted_since_the_index_caught_up_is_left_out_with_its_article() -> None:
+    store = _store()
+    engine = SearchEngine(store)
+    await engine.catch_up()
+    query = engine.analyse("surgical masks in kobe hospital")
+    before = await engine.retrieve(query, 5, guild=None)
+    assert before.candidates[0].passage.article_id == 3 and 3 in before.articles
+    store.delete_article(3)  # the index has not caught up with this yet
+    retrieval = await engine.retrieve(query, 5, guild=None)
+    assert all(c.passage.article_id != 3 for c in retrieval.candidates)
+    assert 3 not in retrieval.articles
+    kept = {c.passage.article_id for c in retrieval.candidates}
+    assert set(retrieval.articles) == kept
+    assert all(
+        [p.position for p in retrieval.articles[a]] == sorted(p.position for p in retrieval.articles[a])
+        for a in kept
+    )

@@ -81,6 +81,23 @@ async def test_get_passages_cites_the_article(store: Store) -> None:
     assert passage.text == a.paragraphs[1]
 
 
+async def test_articles_holding_reads_whole_articles_of_the_passages_asked_for(store: Store) -> None:
+    ferry = article(
+        "https://news.example/ferry", "The ferry leaves at noon.", "It returns at six.", "Tickets cost $5."
+    )
+    bridge = article("https://news.example/bridge", "The bridge reopens on Monday.")
+    await store.save_article(ferry, keys(ferry))
+    await store.save_article(bridge, keys(bridge))
+    rows = await store.passages_after(0, 10)
+    found = await store.articles_holding([rows[2].id, rows[1].id, 999_999])  # one article, one unknown id
+    assert len(found) == 1
+    (passages,) = found.values()
+    assert [p.text for p in passages] == list(ferry.paragraphs)
+    assert [p.position for p in passages] == [0, 1, 2]
+    assert {p.url for p in passages} == {ferry.url}
+    assert await store.articles_holding([]) == {}
+
+
 async def test_duplicates_are_hidden_from_the_index(store: Store) -> None:
     original = article("https://wire.example/story")
     first = await store.save_article(original, keys(original))
