@@ -24,6 +24,7 @@ from bot.invite import invite_url
 from bot.logs import describe
 from bot.tree import InFlight, NewsdeskTree, shard_of
 from bot.ui import LiveViews, expired
+from knowledge import heap
 from knowledge.poller import worker_name
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ class NewsdeskBot(commands.AutoShardedBot):
                 await self.knowledge.catch_up()
                 if not self.index_caught_up:
                     log.info("search index caught up with the database")
+                    heap.settle()  # the index and its typo tables are loaded now
                 self.index_caught_up = True
                 failing = False
             except Exception as error:
