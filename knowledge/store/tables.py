@@ -202,7 +202,11 @@ class IndexChangeRow(Base):
     """
 
     __tablename__ = "index_changes"
-    __table_args__ = (Index("ix_index_changes_txid", "txid"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index("ix_index_changes_txid", "txid"),
+        Index("ix_index_changes_article_id", "article_id"),  # log_changes deletes an article's older rows
+        {"sqlite_autoincrement": True},  # a deleted highest seq is never reused (log_changes relies on it)
+    )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(Integer)
