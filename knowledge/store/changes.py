@@ -9,6 +9,10 @@ log row commit (or roll back) together. Readers follow the log with an opaque in
   horizon instead: every row written by a transaction whose id is below it has been applied. A
   reader only takes rows of transactions older than the oldest one still running (its snapshot's
   ``xmin``), which can no longer commit anything new below that line.
+
+The log keeps one row per article: replaying "article A changed" reads A as it is now, so a newer
+row for A makes every older one redundant, and :func:`log_changes` deletes them (see there why no
+reader can miss a change by it).
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ import logging
 import random
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import Select, func, insert, select, text
+from sqlalchemy import Select, Table, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,6 +36,8 @@ log = logging.getLogger(__name__)
 DATABASE_ID = "database_id"
 _PG_TXID = "pg_current_xact_id()::text::bigint"
 _PG_HORIZON = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+_LOG = cast(Table, IndexChangeRow.__table__)
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -39,20 +45,40 @@ def _postgres(session: AsyncSession) -> bool:
 
 
 async def log_changes(session: AsyncSession, article_ids: Iterable[int]) -> None:
-    """Log that these articles changed, in the caller's transaction (every article write path calls it)."""
+    """Log that these articles changed, in the caller's transaction (every article write path calls it).
+
+    Their earlier rows go in the same transaction. No reader misses a change by it, because every
+    cursor that has not passed a deleted row is at or before the new one:
+
+    * SQLite commits one writer at a time and ``seq`` is AUTOINCREMENT (a deleted highest ``seq`` is
+      never reused), so the new row's ``seq`` is above every deleted one.
+    * PostgreSQL: the deletes become visible only when we commit, and every cursor taken before
+      that is at most our txid (the horizon cannot pass a running transaction, nor a txid not yet
+      given out). The new row carries our txid and readers take ``txid >= cursor``, so they all
+      take it once the horizon passes us, whatever txids the deleted rows had. Two writers logging
+      one article at once cannot see each other's uncommitted row, so both rows stay.
+
+    Ids are sorted so that concurrent writers lock several articles' rows in one order.
+    """
     ids = sorted(set(article_ids))
     if not ids:
         return
     if _postgres(session):
+        params = {"ids": ids}
+        await session.execute(
+            text("DELETE FROM index_changes WHERE article_id = ANY(CAST(:ids AS integer[]))"), params
+        )
         await session.execute(
             text(
                 "INSERT INTO index_changes (article_id, txid) "
                 f"SELECT x, {_PG_TXID} FROM unnest(CAST(:ids AS integer[])) AS x"
             ),
-            {"ids": ids},
+            params,
         )
-    else:
-        await session.execute(insert(IndexChangeRow), [{"article_id": i} for i in ids])
+        return
+    for start in range(0, len(ids), _CHUNK):  # one indexed lookup per id (ix_index_changes_article_id)
+        await session.execute(delete(_LOG).where(_LOG.c.article_id.in_(ids[start : start + _CHUNK])))
+    await session.execute(insert(_LOG), [{"article_id": i} for i in ids])
 
 
 _Q = TypeVar("_Q", bound=Select)  # type: ignore[type-arg]
