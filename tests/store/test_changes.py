@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import func, select
 
 from knowledge.models import Article
+from knowledge.retrieval.engine import SearchEngine
 from knowledge.store import Store
 from knowledge.store.changes import log_changes
+from knowledge.store.tables import IndexChangeRow
 from tests.store.test_articles import article, keys
 
 
@@ -22,6 +25,19 @@ async def _changed(store: Store, cursor: int = 0) -> tuple[list[int], int]:
             break
         cursor = changes.cursor
     return sorted(set(ids)), cursor
+
+
+async def _log_rows(store: Store, article_id: int) -> int:
+    """Rows the change log holds for one article."""
+    async with store._sessions() as session:
+        count = select(func.count()).where(IndexChangeRow.article_id == article_id)
+        return int(await session.scalar(count) or 0)
+
+
+def _version(n: int) -> Article:
+    """The n-th text of one article: each version names a word no other version has."""
+    word = ("lighthouse", "regatta", "drawbridge", "shipyard", "breakwater")[n]
+    return article("https://news.example/a", f"The harbour {word} story, version {n}.")
 
 
 async def test_every_write_logs_its_articles(store: Store) -> None:
@@ -63,6 +79,56 @@ async def test_removing_an_original_logs_its_near_duplicates(store: Store) -> No
     await store.remove_article(original.article_id)
     assert (await _changed(store, cursor))[0] == [original.article_id, duplicate.article_id]
     assert {r.article_id for r in await store.index_rows([duplicate.article_id])} == {duplicate.article_id}
+
+
+async def test_the_log_keeps_one_row_per_article(store: Store) -> None:
+    """Saved, updated three times, removed: one row is left, and a reader from before all of it
+    still sees the article change (the newest row is the one kept)."""
+    cursor = await store.change_cursor()
+    saved = await store.save_article(_version(0), keys(_version(0)))
+    for n in (1, 2, 3):
+        assert (await store.save_article(_version(n), keys(_version(n)))).status == "updated"
+    assert await _log_rows(store, saved.article_id) == 1
+    assert await store.remove_article(saved.article_id)
+    assert await _log_rows(store, saved.article_id) == 1
+    assert (await _changed(store, cursor))[0] == [saved.article_id]
+    assert await store.index_rows([saved.article_id]) == []
+
+
+async def test_a_reader_between_two_updates_sees_the_second(store: Store) -> None:
+    start = await store.change_cursor()
+    other = await store.save_article(article("https://news.example/other"), keys(article()))
+    saved = await store.save_article(_version(0), keys(_version(0)))
+    await store.save_article(_version(1), keys(_version(1)))
+    ids, cursor = await _changed(store, start)
+    assert ids == [other.article_id, saved.article_id]
+    await store.save_article(_version(2), keys(_version(2)))  # deletes the row the reader stopped at
+    assert await _log_rows(store, saved.article_id) == 1
+    assert (await _changed(store, cursor))[0] == [saved.article_id]
+    assert [r.text for r in await store.index_rows([saved.article_id])] == list(_version(2).paragraphs)
+
+
+async def test_an_engine_that_fell_behind_catches_up_to_the_latest_text(store: Store) -> None:
+    await store.save_article(article("https://news.example/other"), keys(article()))
+    saved = await store.save_article(_version(0), keys(_version(0)))
+    engine = SearchEngine(store)  # an in-memory index over the real store
+    try:
+        await engine.catch_up()
+        await store.save_article(_version(1), keys(_version(1)))
+        await engine.catch_up()  # its cursor now sits between two updates
+        for n in (2, 3, 4):  # updated while the engine is not looking (nothing is noted to it)
+            await store.save_article(_version(n), keys(_version(n)))
+        assert await _log_rows(store, saved.article_id) == 1
+        await engine.catch_up(wait=True)
+        latest = _version(4).paragraphs[0]
+        assert [h.passage.text for h in await engine.search("harbour breakwater story")][:1] == [latest]
+        for n in range(4):
+            old = _version(n).paragraphs[0]
+            word = old.split()[2]
+            assert old not in [h.passage.text for h in await engine.search(f"harbour {word} story")]
+        assert await engine.check() is None
+    finally:
+        engine.close()
 
 
 async def test_database_id_is_stable(store: Store) -> None:
