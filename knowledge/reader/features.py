@@ -171,6 +171,8 @@ def windows(
     rows: list[tuple[int, int, int, int, int, SpanChoice | None, dict[str, float]]] = []
     holds = question_terms(q, held)
     article_terms: dict[int, frozenset[str]] = {}  # several candidates often share an article
+    # and sentences: wire copies and follow-ups repeat them word for word (the span only reads its sentence)
+    span_of: dict[str, SpanChoice | None] = {}
     for index, c in enumerate(candidates):
         p = c.passage
         article = articles.get(p.article_id, ())
@@ -204,7 +206,12 @@ def windows(
             passage_level["sem_gap"] = best_sem - max(scores)
         by_sentence = analyse(p.text)
         spans = sentences(p.text)
-        picked = [best_span(p.text[a:b], q, span_model) for a, b in spans]
+        picked = []
+        for a, b in spans:
+            sentence = p.text[a:b]
+            if sentence not in span_of:
+                span_of[sentence] = best_span(sentence, q, span_model)
+            picked.append(span_of[sentence])
         for i in range(len(spans)):
             for j in (i, i + 1):
                 if j >= len(spans):
