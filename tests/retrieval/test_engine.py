@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from knowledge.analysis.tokenize import terms
 from knowledge.models import SearchOptions
 from knowledge.retrieval.engine import SearchEngine, index_dir_for
@@ -241,3 +243,19 @@ async def test_a_candidate_deleted_since_the_index_caught_up_is_left_out_with_it
         [p.position for p in retrieval.articles[a]] == sorted(p.position for p in retrieval.articles[a])
         for a in kept
     )
+
+
+async def test_words_held_cover_articles_longer_than_the_first_batch_of_documents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("knowledge.retrieval.tantivy_index.SCOPE_HITS", 2)
+    store = MemoryStore()
+    store.add_article(
+        "Harbour festival", [f"Stall {n} sells tickets for the harbour festival." for n in range(5)]
+    )
+    engine = SearchEngine(store)
+    await engine.catch_up()
+    retrieval = await engine.retrieve(engine.analyse("harbour festival tickets"), 3, guild=None)
+    assert retrieval.terms_held is not None
+    assert set(retrieval.terms_held) == {1, 2, 3, 4, 5}  # every passage, not the first two found
+    assert all(terms("tickets")[0] in held for held in retrieval.terms_held.values())
