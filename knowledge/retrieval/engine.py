@@ -319,27 +319,29 @@ class SearchEngine:
 
     # ---- retrieval ---------------------------------------------------------------------------
     async def retrieve(self, query: Query, k: int, *, guild: int | None) -> Retrieval:
-        """The top ``k`` passages ``guild`` may see for ``query``, for the reader (after :meth:`catch_up`)."""
+        """The top ``k`` passages ``guild`` may see for ``query``, for the reader (after :meth:`catch_up`).
+
+        With them come their whole articles (one query: the passages that still exist, in context)
+        and which of the query's terms each passage of those articles holds (read off the index).
+        """
         ranked = self._ranked(query.weights, k, guild)
         articles = await self.store.articles_holding([pid for pid, _ in ranked]) if ranked else {}
         passages = {p.id: p for article in articles.values() for p in article}
         found = self._candidates(query.weights, ranked, passages, k)
         terms_ = {t for c in query.concepts for t in c.alternatives} | set(query.weights)
         unknown = frozenset(t for t in terms_ if not self.known(t))
+        read = {c.passage.article_id for c in found}
         held = None
-        if found and self._index is not None:
-            asked = terms_ | {c.term for c in query.concepts}
-            held = self._index.terms_held({c.passage.article_id for c in found}, asked)
-        idf = {t: self.idf(t) for t in terms_}
-        wanted = {c.passage.article_id for c in found}
+        if read and self._index is not None:
+            held = self._index.terms_held(read, terms_ | {c.term for c in query.concepts})
         return Retrieval(
             query,
             tuple(found),
-            idf,
+            {t: self.idf(t) for t in terms_},
             self.documents,
             unknown,
             held,
-            {aid: article for aid, article in articles.items() if aid in wanted},
+            {aid: article for aid, article in articles.items() if aid in read},
         )
 
     def _ranked(self, weights: Mapping[str, float], k: int, guild: int | None) -> list[tuple[int, float]]:
