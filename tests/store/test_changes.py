@@ -173,3 +173,27 @@ async def test_a_reader_never_skips_a_change_that_commits_late(db_url: str) -> N
         assert {early.article_id, late.article_id} <= ids
     finally:
         await store.close()
+
+
+async def test_upgrading_keeps_only_each_articles_newest_log_row(db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text as sql
+
+    from knowledge.store.database import alembic_config, create_engine
+
+    engine = create_engine(db_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0005_change_log"))
+        # articles 1 and 2 changed several times before this revision; 3 once
+        for article_id, txid in [(1, 10), (2, 11), (1, 12), (3, 13), (2, 14), (1, 15)]:
+            await connection.execute(
+                sql("INSERT INTO index_changes (article_id, txid) VALUES (:a, :t)"),
+                {"a": article_id, "t": txid},
+            )
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+        rows = (
+            await connection.execute(sql("SELECT article_id, txid FROM index_changes ORDER BY article_id"))
+        ).all()
+    await engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, 15), (2, 14), (3, 13)]
