@@ -6,8 +6,9 @@
 Builds a SQLite archive through the real store (``Store.bulk_add_articles``): the corpus articles
 themselves (so questions have answers) plus generated articles whose paragraphs recombine the
 corpus's own sentences. Then indexes it (``SearchEngine.catch_up``: a tantivy build), answers the dev
-questions warm (the whole ``Answerer.answer``: retrieval, re-ranking, sentence and span choice), times
-tantivy's own top-k search for the same queries (``tantivy_topk``), and times the
+questions warm (the whole ``Answerer.answer``: retrieval, re-ranking, sentence and span choice), then
+once more in two halves (``ask_parts``: retrieval, reading), times tantivy's own top-k search for the
+same queries (``tantivy_topk``), and times the
 naive ``rapidfuzz.process.extractOne`` scan over every paragraph in a subprocess, so its memory does
 not count against ours.
 """
@@ -161,9 +162,8 @@ async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str
             t = time.perf_counter()
             await answerer.answer(q)
             times.append(time.perf_counter() - t)
-    times.sort()
-    p50 = times[len(times) // 2] * 1000
-    p95 = times[min(len(times) - 1, int(len(times) * 0.95))] * 1000
+    p50, p95 = percentiles(times)
+    parts = await ask_parts(answerer, questions, args.rounds)
     raw = raw_topk(engine, answerer, questions, args.rounds)
     engine.close()
     await store.close()
@@ -200,6 +200,7 @@ async def run(args: argparse.Namespace, shared: Path, workdir: Path) -> dict[str
         "index_mb": round(index_bytes / 2**20, 1),
         "peak_rss_mb": round(rss_mb(), 1),
         "rss_after_build_mb": round(rss_after_build, 1),
+        "ask_parts": parts,
         "tantivy_topk": raw,
         "semantic": {"model": semantic.model, "embed_s": round(embed_s, 1)} if semantic is not None else None,
         "naive_extractOne": naive,
@@ -225,6 +226,40 @@ async def semantic_index(store: Store) -> tuple[SemanticIndex, float]:
     return index, time.perf_counter() - started
 
 
+def percentiles(seconds: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    ordered = sorted(seconds)
+    return ordered[len(ordered) // 2] * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000
+
+
+async def ask_parts(answerer: Answerer, questions: list[str], rounds: int) -> dict[str, float]:
+    """The ask again in two halves: retrieval (change log, analysis, tantivy, the candidates'
+    articles, words held) and reading (sentence vectors when semantic, then the reader)."""
+    retrieve: list[float] = []
+    read: list[float] = []
+    for _ in range(rounds):
+        cold_text_caches()
+        if answerer.semantic is not None:
+            answerer.semantic._questions.clear()
+        for q in questions:
+            t0 = time.perf_counter()
+            retrieval = await answerer.retrieve(q)
+            t1 = time.perf_counter()
+            vectors = None
+            if answerer.semantic is not None:
+                vectors = await answerer.semantic.for_question(q, [c.passage for c in retrieval.candidates])
+            answerer.reader.read(q, retrieval, retrieval.articles, (), vectors)
+            retrieve.append(t1 - t0)
+            read.append(time.perf_counter() - t1)
+    (r50, r95), (d50, d95) = percentiles(retrieve), percentiles(read)
+    return {
+        "retrieve_p50_ms": round(r50, 2),
+        "retrieve_p95_ms": round(r95, 2),
+        "read_p50_ms": round(d50, 2),
+        "read_p95_ms": round(d95, 2),
+    }
+
+
 def raw_topk(engine: SearchEngine, answerer: Answerer, questions: list[str], rounds: int) -> dict[str, Any]:
     """tantivy alone: the top-k search of each question's analysed query (no store, no reader)."""
     queries = [answerer.query(q).weights for q in questions]
@@ -234,12 +269,8 @@ def raw_topk(engine: SearchEngine, answerer: Answerer, questions: list[str], rou
             t = time.perf_counter()
             engine.index.search(weights, answerer.depth, None)
             times.append(time.perf_counter() - t)
-    times.sort()
-    return {
-        "k": answerer.depth,
-        "p50_ms": round(times[len(times) // 2] * 1000, 3),
-        "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))] * 1000, 3),
-    }
+    p50, p95 = percentiles(times)
+    return {"k": answerer.depth, "p50_ms": round(p50, 3), "p95_ms": round(p95, 3)}
 
 
 def main() -> int:
