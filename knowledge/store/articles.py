@@ -379,21 +379,6 @@ class ArticleStore:
             )
             return [to_passage(row) for row in result]
 
-    async def articles_passages(self, article_ids: Sequence[int]) -> dict[int, list[Passage]]:
-        """Whole articles by id, passages in order; unknown ids are simply absent."""
-        if not article_ids:
-            return {}
-        out: dict[int, list[Passage]] = {}
-        async with self._sessions() as session:
-            result = await session.execute(
-                _PASSAGES.where(PassageRow.article_id.in_(set(article_ids))).order_by(
-                    PassageRow.article_id, PassageRow.position
-                )
-            )
-            for passage in map(to_passage, result):
-                out.setdefault(passage.article_id, []).append(passage)
-        return out
-
     async def articles_holding(self, passage_ids: Sequence[int]) -> dict[int, list[Passage]]:
         """Whole articles of the articles these passages belong to, in order, in one query.
 

@@ -102,12 +102,9 @@ class MemoryStore:
     async def article_passages(self, article_id: int) -> list[Passage]:
         return [self.passages[i] for i in self.by_article.get(article_id, [])]
 
-    async def articles_passages(self, article_ids: Sequence[int]) -> dict[int, list[Passage]]:
-        return {a: await self.article_passages(a) for a in article_ids if a in self.by_article}
-
     async def articles_holding(self, passage_ids: Sequence[int]) -> dict[int, list[Passage]]:
         holding = {self.passages[i].article_id for i in passage_ids if i in self.passages}
-        return await self.articles_passages(sorted(holding))
+        return {a: await self.article_passages(a) for a in sorted(holding)}
 
     @staticmethod
     def _row(p: Passage) -> IndexRow:
