@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from latency import percentiles  # noqa: E402
 from training import SEED_URL, contains_answer, qa_articles, qa_rows, ws  # noqa: E402
 
 from knowledge.config import Settings  # noqa: E402
@@ -146,10 +147,10 @@ async def score(kb: Knowledge, questions: list[dict[str, Any]], verbose: bool) -
             entry["given_score>=0.9"] = int(s["given_high"])
         entry["brier"] = round(s["brier"] / s["n"], 4)
         report[g] = entry
-    latencies.sort()
+    p50, p95 = percentiles(latencies)
     report["summary"] = {
-        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
-        "p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(p95, 1),
         "reliability": reliability(calibration),
     }
     return report
