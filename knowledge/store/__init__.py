@@ -20,6 +20,7 @@ from knowledge.store.database import (
     unavailable,
     upgrade,
 )
+from knowledge.store.local import LocalReads
 from knowledge.store.schedules import ScheduleStore
 from knowledge.store.sources import SourceStore
 from knowledge.store.vectors import StoredVectors, VectorStore
@@ -47,6 +48,9 @@ class Store(BatchStore, ChangeStore, SourceStore, ScheduleStore, VectorStore):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
+        path = sqlite_path(engine.url.render_as_string(hide_password=False))
+        # a URL with options (``?mode=memory&uri=true``) may not name a file: it keeps the async route
+        self._local = LocalReads(path) if path is not None and not engine.url.query else None
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -75,4 +79,6 @@ class Store(BatchStore, ChangeStore, SourceStore, ScheduleStore, VectorStore):
         await upgrade(self.engine)
 
     async def close(self) -> None:
+        if self._local is not None:
+            self._local.close()
         await self.engine.dispose()

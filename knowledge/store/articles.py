@@ -22,6 +22,7 @@ from knowledge.store.convert import (
     to_article,
     to_passage,
 )
+from knowledge.store.local import LocalReadStore
 from knowledge.store.tables import GLOBAL, ArticleRow, PassageRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class NewArticle:
     opening: tuple[str, ...] = ()  # the first paragraphs (up to three), the lede first
 
 
-class ArticleStore:
+class ArticleStore(LocalReadStore):
     _sessions: async_sessionmaker[AsyncSession]
 
     async def save_article(
@@ -387,15 +388,14 @@ class ArticleStore:
         if not passage_ids:
             return {}
         holding = select(PassageRow.article_id).where(PassageRow.id.in_(set(passage_ids)))
-        out: dict[int, list[Passage]] = {}
-        async with self._sessions() as session:
-            result = await session.execute(
-                _PASSAGES.where(PassageRow.article_id.in_(holding)).order_by(
-                    PassageRow.article_id, PassageRow.position
-                )
+        rows = await self._read_rows(
+            _PASSAGES.where(PassageRow.article_id.in_(holding)).order_by(
+                PassageRow.article_id, PassageRow.position
             )
-            for passage in map(to_passage, result):
-                out.setdefault(passage.article_id, []).append(passage)
+        )
+        out: dict[int, list[Passage]] = {}
+        for passage in map(to_passage, rows):
+            out.setdefault(passage.article_id, []).append(passage)
         return out
 
     async def new_articles(

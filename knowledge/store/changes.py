@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge.models import Changes, IndexRow
 from knowledge.store.convert import guild_of
+from knowledge.store.local import LocalReadStore
 from knowledge.store.tables import ArticleRow, IndexChangeRow, PassageRow, SettingRow
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def _indexable(query: _Q) -> _Q:
 _ROW = (PassageRow.id, PassageRow.text, ArticleRow.guild_id, ArticleRow.id, ArticleRow.title)
 
 
-class ChangeStore:
+class ChangeStore(LocalReadStore):
     _sessions: async_sessionmaker[AsyncSession]
 
     async def database_id(self) -> str:
@@ -122,28 +123,27 @@ class ChangeStore:
 
     async def changes_after(self, cursor: int, limit: int = 5000) -> Changes:
         """Articles changed after ``cursor`` (a batch of at most ``limit`` log rows on SQLite)."""
-        async with self._sessions() as session:
-            if _postgres(session):
-                horizon = int(await session.scalar(text(_PG_HORIZON)) or 0)
-                if horizon <= cursor:
-                    return Changes((), cursor)
-                ids = await session.scalars(
-                    select(IndexChangeRow.article_id)
-                    .where(IndexChangeRow.txid >= cursor, IndexChangeRow.txid < horizon)
-                    .distinct()
-                )
-                return Changes(tuple(sorted(ids)), horizon)
-            rows = list(
-                await session.execute(
-                    select(IndexChangeRow.seq, IndexChangeRow.article_id)
-                    .where(IndexChangeRow.seq > cursor)
-                    .order_by(IndexChangeRow.seq)
-                    .limit(limit)
-                )
-            )
-            if not rows:
-                return Changes((), cursor)
-            return Changes(tuple(sorted({aid for _, aid in rows})), int(rows[-1][0]))
+        if self._local is None:
+            async with self._sessions() as session:
+                if _postgres(session):
+                    horizon = int(await session.scalar(text(_PG_HORIZON)) or 0)
+                    if horizon <= cursor:
+                        return Changes((), cursor)
+                    ids = await session.scalars(
+                        select(IndexChangeRow.article_id)
+                        .where(IndexChangeRow.txid >= cursor, IndexChangeRow.txid < horizon)
+                        .distinct()
+                    )
+                    return Changes(tuple(sorted(ids)), horizon)
+        rows = await self._read_rows(
+            select(IndexChangeRow.seq, IndexChangeRow.article_id)
+            .where(IndexChangeRow.seq > cursor)
+            .order_by(IndexChangeRow.seq)
+            .limit(limit)
+        )
+        if not rows:
+            return Changes((), cursor)
+        return Changes(tuple(sorted({int(row[1]) for row in rows})), int(rows[-1][0]))
 
     async def pending_changes(self, cursor: int) -> int:
         """Log rows after ``cursor`` (committed ones; some may not be safe to apply yet)."""
