@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Select, bindparam, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,6 +31,22 @@ log = logging.getLogger(__name__)
 # Passages with their article's citation facts, as plain rows for ``to_passage`` (statements are
 # immutable: each read adds its own filter and order).
 _PASSAGES = select(*PASSAGE_COLUMNS).join(ArticleRow, ArticleRow.id == PassageRow.article_id)
+
+
+def _whole_articles(holding: Select[int]) -> Select[*tuple[Any, ...]]:
+    """Every passage, in order, of the articles ``holding`` selects."""
+    return _PASSAGES.where(PassageRow.article_id.in_(holding)).order_by(
+        PassageRow.article_id, PassageRow.position
+    )
+
+
+# The same on the local SQLite route, with the passage ids as one JSON array: one statement for any
+# number of ids, so it is compiled once (see ``knowledge.store.local``).
+_HOLDING_LOCAL = _whole_articles(
+    select(PassageRow.article_id).where(
+        PassageRow.id.in_(select(func.json_each(bindparam("ids")).table_valued("value").c.value))
+    )
+)
 
 SaveStatus = Literal["added", "updated", "unchanged"]
 RELINK_WINDOW = 5000  # a server's most recent articles searched for a copy of the same page
@@ -387,12 +404,13 @@ class ArticleStore(LocalReadStore):
         """
         if not passage_ids:
             return {}
-        holding = select(PassageRow.article_id).where(PassageRow.id.in_(set(passage_ids)))
-        rows = await self._read_rows(
-            _PASSAGES.where(PassageRow.article_id.in_(holding)).order_by(
-                PassageRow.article_id, PassageRow.position
-            )
-        )
+        ids = sorted(set(passage_ids))
+        if self._local is not None:
+            rows: Sequence[Sequence[Any]] = self._local.rows(_HOLDING_LOCAL, {"ids": json.dumps(ids)})
+        else:
+            holding = select(PassageRow.article_id).where(PassageRow.id.in_(ids))
+            async with self._sessions() as session:
+                rows = (await session.execute(_whole_articles(holding))).all()
         out: dict[int, list[Passage]] = {}
         for passage in map(to_passage, rows):
             out.setdefault(passage.article_id, []).append(passage)

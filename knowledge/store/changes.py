@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import TypeVar, cast
 
-from sqlalchemy import Select, Table, delete, func, insert, select, text
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -38,6 +38,13 @@ DATABASE_ID = "database_id"
 _PG_TXID = "pg_current_xact_id()::text::bigint"
 _PG_HORIZON = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 _LOG = cast(Table, IndexChangeRow.__table__)
+# SQLite's log after a cursor, built once: every question asks it (see ``knowledge.store.local``)
+_CHANGES_AFTER = (
+    select(IndexChangeRow.seq, IndexChangeRow.article_id)
+    .where(IndexChangeRow.seq > bindparam("cursor"))
+    .order_by(IndexChangeRow.seq)
+    .limit(bindparam("limit"))
+)
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 
 
@@ -135,12 +142,7 @@ class ChangeStore(LocalReadStore):
                         .distinct()
                     )
                     return Changes(tuple(sorted(ids)), horizon)
-        rows = await self._read_rows(
-            select(IndexChangeRow.seq, IndexChangeRow.article_id)
-            .where(IndexChangeRow.seq > cursor)
-            .order_by(IndexChangeRow.seq)
-            .limit(limit)
-        )
+        rows = await self._read_rows(_CHANGES_AFTER, {"cursor": cursor, "limit": limit})
         if not rows:
             return Changes((), cursor)
         return Changes(tuple(sorted({int(row[1]) for row in rows})), int(rows[-1][0]))

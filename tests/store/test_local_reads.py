@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
 from knowledge.store import Store
+from knowledge.store.tables import ArticleRow
 from tests.store.test_articles import article, keys
 
 
@@ -41,5 +45,15 @@ async def test_an_in_memory_database_answers_the_same_reads_on_the_async_route()
         ids = [row.id for row in await store.passages_after(0, 10)]
         found = await store.articles_holding(ids)
         assert [p.text for p in found[saved.article_id]] == list(ferry.paragraphs)
+    finally:
+        await store.close()
+
+
+async def test_a_column_that_needs_converting_is_refused_rather_than_read_raw(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+    try:
+        assert store._local is not None
+        with pytest.raises(TypeError, match="ingested_at"):
+            store._local.rows(select(ArticleRow.ingested_at), {})  # a datetime: SQLite holds it as text
     finally:
         await store.close()
