@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, wordlist
 from knowledge.reader.model import LinearModel, sigmoid
+from knowledge.reader.qtype import QType
 from knowledge.reader.question import QuestionView
 from knowledge.reader.spans import ALL_KINDS, KINDS_FOR, NAME_KINDS, Span, find_spans
 
@@ -151,9 +152,7 @@ def _place(layout: Sequence[float], word: Sequence[float]) -> list[float]:
 
 def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -> list[float]:
     """The cheap features, in ``_LAYOUT_FEATURES`` order."""
-    kinds = KINDS_FOR[q.qtype]
     text = span.text(sentence)
-    index = kinds.index(span.kind) if span.kind in kinds else len(kinds)
     n_words = len(text.split())
     mid = (span.start + span.end) / 2
     if anchors:
@@ -162,12 +161,8 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
     else:
         anchor_near, anchor_none = 0.0, 1.0
     hint_ok, hint_miss = _hints(span, text, q.hints)
-    kind_row = [0.0] * len(ALL_KINDS)
-    kind_row[_KIND_INDEX[span.kind]] = 1.0
     return [
-        1.0 - index / len(kinds),
-        float(index == 0),
-        *kind_row,
+        *_kind_features(q.qtype, span.kind),
         anchor_near,
         anchor_none,
         float(n_words == 1),
@@ -178,6 +173,16 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
         float(not sentence[: span.start].strip()),
         float(span.kind == "date" and any(ch.isdecimal() for ch in text)),
     ]
+
+
+@lru_cache(maxsize=1024)
+def _kind_features(qtype: QType, kind: str) -> tuple[float, ...]:
+    """pref, first_kind and the kind's one-hot row: what a span's kind alone says (once per kind)."""
+    kinds = KINDS_FOR[qtype]
+    index = kinds.index(kind) if kind in kinds else len(kinds)
+    kind_row = [0.0] * len(ALL_KINDS)
+    kind_row[_KIND_INDEX[kind]] = 1.0
+    return (1.0 - index / len(kinds), float(index == 0), *kind_row)
 
 
 def _word_features(
@@ -338,24 +343,34 @@ def _ends_with(pattern: re.Pattern[str], sentence: str, end: int, longest: int) 
 
 def _hints(span: Span, text: str, hints: tuple[str, ...]) -> tuple[float, float]:
     """Whether the span satisfies the question's finer hints ("what time", "what year", money...)."""
-    if not hints:
-        return 0.0, 0.0
     ok = miss = 0.0
-    checks = {
-        "time": span.kind == "time",
-        "year": bool(re.search(r"\b\d{4}\b", text)),
-        "money": span.kind == "money",
-        "percent": span.kind == "percent",
-        "quantity": span.kind in ("quantity", "duration"),
-        "called": span.kind in ("called", "quote"),
-    }
     for hint in hints:
-        if hint in checks:
-            if checks[hint]:
-                ok = 1.0
-            else:
-                miss = 1.0
+        holds = _hint_holds(hint, span, text)
+        if holds is True:
+            ok = 1.0
+        elif holds is False:
+            miss = 1.0
     return ok, miss
+
+
+_YEAR_IN = re.compile(r"\b\d{4}\b")
+
+
+def _hint_holds(hint: str, span: Span, text: str) -> bool | None:
+    """Whether the span satisfies one hint; None for a hint about something else (acronyms, heads)."""
+    if hint == "time":
+        return span.kind == "time"
+    if hint == "year":
+        return _YEAR_IN.search(text) is not None
+    if hint == "money":
+        return span.kind == "money"
+    if hint == "percent":
+        return span.kind == "percent"
+    if hint == "quantity":
+        return span.kind in ("quantity", "duration")
+    if hint == "called":
+        return span.kind in ("called", "quote")
+    return None
 
 
 def _expansion(sentence: str, acronym: str) -> Span | None:
