@@ -290,19 +290,25 @@ class _SentenceTerms:
     def of(cls, q: QuestionView, terms: Sequence[tuple[str, int]]) -> _SentenceTerms:
         stems = [t for t, _ in terms]
         present = set(stems)
-        counts: dict[str, int] = {}
-        for term in stems:
-            counts[term] = counts.get(term, 0) + 1
-        at = tuple(k for k, t in enumerate(stems) if t in q.stems)
+        concepts = 0
+        tf = []
+        for k, c in enumerate(q.concepts):
+            if c.alternatives.isdisjoint(present):
+                tf.append(0)
+            else:
+                concepts |= 1 << k
+                tf.append(sum(stems.count(t) for t in c.alternatives if t in present))
+        # the question's words are its concepts' alternatives: none here if no concept is
+        at = tuple(k for k, t in enumerate(stems) if t in q.stems) if concepts else ()
         return cls(
             len(stems),
-            _bits(not c.alternatives.isdisjoint(present) for c in q.concepts),
+            concepts,
             at,
             tuple(stems[k] for k in at),
             q.bigrams.intersection(itertools.pairwise(stems)) if q.bigrams else frozenset(),
             stems[0] if stems else None,
             stems[-1] if stems else None,
-            tuple(sum(counts.get(t, 0) for t in c.alternatives) for c in q.concepts),
+            tuple(tf),
         )
 
     def followed_by(self, other: _SentenceTerms, q: QuestionView) -> _SentenceTerms:

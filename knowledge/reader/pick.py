@@ -264,9 +264,9 @@ def _own_word_ceiling(word: LinearModel) -> tuple[float, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _context_ceiling(word: LinearModel, kind: str, qtype: str) -> tuple[float, ...]:
-    """The same for the ``_context_features`` of a ``kind`` span for a ``qtype`` question (some are
-    0 for any other kind or question type)."""
+def _loose_word_bound(word: LinearModel, kind: str, qtype: str) -> float:
+    """``_word_bound`` before anything is read: every word feature a ``kind`` span for a ``qtype``
+    question can have is taken to hold where the ``word`` model weighs it up."""
     weight = dict(zip(word.names, word.weights, strict=True))
     applies = {
         "unit_in_question": kind in _NUMERIC_KINDS,
@@ -275,12 +275,13 @@ def _context_ceiling(word: LinearModel, kind: str, qtype: str) -> tuple[float, .
         "person_cue_who": qtype == "who",
         "cue_before": True,
     }
-    return tuple(float(weight[name] > 0 and holds) for name, holds in applies.items())
+    around = tuple(float(weight[name] > 0 and holds) for name, holds in applies.items())
+    return _word_bound(word, _own_word_ceiling(word), around)
 
 
 def _word_bound(word: LinearModel, ceiling: Sequence[float], around: Sequence[float]) -> float:
     """The most the ``_WORD_FEATURES`` can add to a span's score: ``ceiling`` bounds its own-word
-    features, ``around`` its ``_context_features`` (read, or their ``_context_ceiling``).
+    features, ``around`` its ``_context_features`` (read, or as in ``_loose_word_bound``).
 
     Every product is at most its bound's and the sum runs in the same order, so (rounding being
     monotone) the sum is too; the margin covers any doubt about that.
@@ -312,10 +313,7 @@ def best_span(sentence: str, q: QuestionView, model: LinearModel) -> SpanChoice 
     layout, word = _halves(model)
     cheap = [layout.score(_layout_features(span, sentence, q, anchors)) for span in found]
     ceiling = _own_word_ceiling(word)
-    bound = [
-        c + _word_bound(word, ceiling, _context_ceiling(word, span.kind, q.qtype))
-        for c, span in zip(cheap, found, strict=True)
-    ]
+    bound = [c + _loose_word_bound(word, span.kind, q.qtype) for c, span in zip(cheap, found, strict=True)]
     best, top = -1, -math.inf
     for k in sorted(range(len(found)), key=bound.__getitem__, reverse=True):
         if bound[k] < top:
