@@ -21,7 +21,7 @@ from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, wordlist
 from knowledge.reader.model import LinearModel, sigmoid
 from knowledge.reader.qtype import QType
 from knowledge.reader.question import QuestionView
-from knowledge.reader.spans import ALL_KINDS, KINDS_FOR, NAME_KINDS, Span, find_spans
+from knowledge.reader.spans import ALL_KINDS, KINDS_FOR, NAME_KINDS, VALUE_KINDS, Span, find_spans
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,8 @@ def candidates(sentence: str, q: QuestionView) -> list[Span]:
             expansion = _expansion(sentence, hint[8:])
             if expansion is not None:
                 out.append(expansion)
-    values = not NAME_KINDS.issuperset(kinds)
+    # a "who" question wants names and phrases: no value pattern need run (names never depend on them)
+    values = not VALUE_KINDS.isdisjoint(kinds)
     names = not NAME_KINDS.isdisjoint(kinds)
     out.extend(s for s in find_spans(sentence, values=values, names=names) if s.kind in kinds)
     if "phrase" in kinds:

@@ -98,6 +98,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 NAME_KINDS = frozenset({"name", "quote", "called"})
+# What ``find_spans`` makes when asked for values: its other patterns' kinds, numbers' quantities and
+# ranges of those; "phrase", "clause" and "expansion" come from ``knowledge.reader.pick``.
+VALUE_KINDS = frozenset({kind for kind, _ in _PATTERNS if kind not in NAME_KINDS} | {"quantity"})
 
 # What each costly value pattern cannot match without: most sentences hold no number at all, and
 # trying the number-led patterns at every position of them was most of the time spent finding spans.
