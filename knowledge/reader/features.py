@@ -96,7 +96,7 @@ def analyse(text: str) -> tuple[tuple[tuple[str, int], ...], ...]:
     sents = sentences(text)
     if _split_cleanly(text, sents):
         return tuple(
-            tuple((stem(w), a + x) for w, x, _ in word_spans(text[a:b]) if w not in STOPWORDS)
+            tuple([(stem(w), a + x) for w, x, _ in word_spans(text[a:b]) if w not in STOPWORDS])
             for a, b in sents
         )
     out: list[list[tuple[str, int]]] = [[] for _ in sents]
@@ -173,6 +173,7 @@ def windows(
     rows: list[tuple[int, int, int, int, int, SpanChoice | None, list[float]]] = []
     holds = question_terms(q, held)
     article_terms: dict[int, frozenset[str]] = {}  # several candidates often share an article
+    at_position: dict[int, dict[int, list[Passage]]] = {}  # and their neighbours are looked up by position
     # and sentences: wire copies and follow-ups repeat them word for word (the span only reads its sentence)
     span_of: dict[str, SpanChoice | None] = {}
     for index, c in enumerate(candidates):
@@ -180,12 +181,15 @@ def windows(
         article = articles.get(p.article_id, ())
         own = holds(p)  # with the title's
         title = term_set(p.title or "")
-        around = set(own)
-        for other in article:
-            if abs(other.position - p.position) == 1:
-                around |= holds(other)
         if p.article_id not in article_terms:
             article_terms[p.article_id] = frozenset().union(*(holds(other) for other in article))
+            at_position[p.article_id] = {}
+            for other in article:
+                at_position[p.article_id].setdefault(other.position, []).append(other)
+        around = set(own)
+        for position in (p.position - 1, p.position + 1):
+            for other in at_position[p.article_id].get(position, ()):
+                around |= holds(other)
         whole = around | article_terms[p.article_id]
         passage_level = {
             "pass_cov": q.covered(own),
