@@ -161,7 +161,7 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
         anchor_near, anchor_none = math.exp(-distance / 40), 0.0
     else:
         anchor_near, anchor_none = 0.0, 1.0
-    hint_ok, hint_miss = _hints(span, text, q.hints)
+    hint_ok, hint_miss = _hints(span, text, q.hints) if q.hints else (0.0, 0.0)
     return [
         *_kind_features(q.qtype, span.kind),
         anchor_near,
@@ -314,7 +314,8 @@ def best_span(sentence: str, q: QuestionView, model: LinearModel) -> SpanChoice 
     layout, word = _halves(model)
     cheap = [layout.score(_layout_features(span, sentence, q, anchors)) for span in found]
     ceiling = _own_word_ceiling(word)
-    bound = [c + _loose_word_bound(word, span.kind, q.qtype) for c, span in zip(cheap, found, strict=True)]
+    loose = {kind: _loose_word_bound(word, kind, q.qtype) for kind in {span.kind for span in found}}
+    bound = [c + loose[span.kind] for c, span in zip(cheap, found, strict=True)]
     best, top = -1, -math.inf
     for k in sorted(range(len(found)), key=bound.__getitem__, reverse=True):
         if bound[k] < top:
