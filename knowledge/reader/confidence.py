@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from knowledge.analysis.sentences import quote_sentences
 from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, words
 from knowledge.models import Passage
-from knowledge.reader.features import WINDOW_FEATURES, Window, question_terms, term_set
+from knowledge.reader.features import WINDOW_FEATURES, Window, analyse, question_terms, term_set
 from knowledge.reader.question import QuestionView
 from knowledge.reader.rank import Ranking
 
@@ -65,11 +65,15 @@ def named_terms(texts: Iterable[str], wanted: Collection[str]) -> frozenset[str]
 
     Questions are typed in lower case, so whether "canada" is a name is read off how the retrieved
     passages write it; a word opening a sentence (or a quote) says nothing either way, nor does one
-    ending a longer name ("Wall Street": "street" is an ordinary word).
+    ending a longer name ("Wall Street": "street" is an ordinary word). A text none of whose content
+    words stem to one of ``wanted`` is not walked word by word: ``analyse`` holds the same tokens'
+    stems, and the reader has already analysed every candidate's text.
     """
     capital: dict[str, int] = {}
     lower: dict[str, int] = {}
     for text in texts:
+        if {term for sentence in analyse(text) for term, _ in sentence}.isdisjoint(wanted):
+            continue
         previous_capital = False
         for word, start, _ in word_spans(text):
             upper = text[start].isupper()

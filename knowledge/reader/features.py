@@ -9,9 +9,10 @@ its passage, and, with sentence embeddings, how close it is in meaning. The wind
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,7 +96,7 @@ def analyse(text: str) -> tuple[tuple[tuple[str, int], ...], ...]:
     sents = sentences(text)
     if _split_cleanly(text, sents):
         return tuple(
-            tuple((stem(w), a + x) for w, x, _ in word_spans(text[a:b]) if w not in STOPWORDS)
+            tuple([(stem(w), a + x) for w, x, _ in word_spans(text[a:b]) if w not in STOPWORDS])
             for a, b in sents
         )
     out: list[list[tuple[str, int]]] = [[] for _ in sents]
@@ -166,11 +167,13 @@ def windows(
     top_bm25 = max(c.bm25 for c in candidates) or 1.0
     sem = _semantic_by_candidate(candidates, vectors)
     best_sem = max((max(s) for s in sem if s), default=0.0)
-    wanted = q.stems
-    rarest = max(q.concepts, key=lambda c: c.idf).alternatives if q.concepts else frozenset()
-    rows: list[tuple[int, int, int, int, int, SpanChoice | None, dict[str, float]]] = []
+    # the question's concepts as bits (``_bits``); the rarest is the first of most IDF, as ``max`` picks
+    rarest = 1 << max(range(len(q.concepts)), key=lambda k: q.concepts[k].idf) if q.concepts else 0
+    coverage: dict[int, float] = {}  # by the concepts a window mentions
+    rows: list[tuple[int, int, int, int, int, SpanChoice | None, list[float]]] = []
     holds = question_terms(q, held)
     article_terms: dict[int, frozenset[str]] = {}  # several candidates often share an article
+    at_position: dict[int, dict[int, list[Passage]]] = {}  # and their neighbours are looked up by position
     # and sentences: wire copies and follow-ups repeat them word for word (the span only reads its sentence)
     span_of: dict[str, SpanChoice | None] = {}
     for index, c in enumerate(candidates):
@@ -178,12 +181,15 @@ def windows(
         article = articles.get(p.article_id, ())
         own = holds(p)  # with the title's
         title = term_set(p.title or "")
-        around = set(own)
-        for other in article:
-            if abs(other.position - p.position) == 1:
-                around |= holds(other)
         if p.article_id not in article_terms:
             article_terms[p.article_id] = frozenset().union(*(holds(other) for other in article))
+            at_position[p.article_id] = {}
+            for other in article:
+                at_position[p.article_id].setdefault(other.position, []).append(other)
+        around = set(own)
+        for position in (p.position - 1, p.position + 1):
+            for other in at_position[p.article_id].get(position, ()):
+                around |= holds(other)
         whole = around | article_terms[p.article_id]
         passage_level = {
             "pass_cov": q.covered(own),
@@ -197,15 +203,17 @@ def windows(
             "missing_numbers": _missing_numbers(q, whole),
         }
         # what the question asks beyond the article's topic: its concepts the title does not name
-        focus = [c for c in q.concepts if c.alternatives.isdisjoint(title)]
-        focus_mass = sum(c.mass for c in focus)
+        focus = _bits(c.alternatives.isdisjoint(title) for c in q.concepts)
+        focus_mass = _mass(q, focus)
+        focus_coverage: dict[int, float] = {}
         scores = sem[index]
         if scores:
             passage_level["sem_pass"] = max(scores)
             passage_level["sem_best"] = float(max(scores) >= best_sem)
             passage_level["sem_gap"] = best_sem - max(scores)
-        by_sentence = analyse(p.text)
+        base = [passage_level.get(name, 0.0) for name in WINDOW_FEATURES]
         spans = sentences(p.text)
+        read = [_SentenceTerms.of(q, terms) for terms in analyse(p.text)]
         picked = []
         for a, b in spans:
             sentence = p.text[a:b]
@@ -216,59 +224,152 @@ def windows(
             for j in (i, i + 1):
                 if j >= len(spans):
                     continue
-                window_terms = by_sentence[i] if j == i else by_sentence[i] + by_sentence[j]
-                present = {t for t, _ in window_terms}
-                cov = q.covered(present)
+                terms = read[i] if j == i else read[i].followed_by(read[j], q)
+                if terms.concepts not in coverage:
+                    coverage[terms.concepts] = _mass(q, terms.concepts) / q.total
+                cov = coverage[terms.concepts]
+                in_focus = terms.concepts & focus
+                if in_focus not in focus_coverage:
+                    focus_coverage[in_focus] = _mass(q, in_focus) / focus_mass if focus_mass else 1.0
                 span = picked[i]
                 inner = picked[j] if j > i else None
                 if inner is not None and (span is None or inner.probability > span.probability):
                     shift = spans[j][0] - spans[i][0]
                     span = SpanChoice(inner.span.shifted(shift), inner.probability)
                 span_p = span.probability if span else 0.0
-                row = {
-                    **passage_level,
-                    "sent_cov": cov,
-                    "sent_cov_sq": cov * cov,
-                    "prox": _proximity(window_terms, wanted),
-                    "two_sent": float(j > i),
-                    "span_p": span_p,
-                    "no_span": float(span is None),
-                    "span_p_value": span_p * q.wants_value,
-                    "focus_cov": (
-                        sum(c.mass for c in focus if not c.alternatives.isdisjoint(present)) / focus_mass
-                        if focus_mass
-                        else 1.0
-                    ),
-                    "rarest_in_window": float(not rarest.isdisjoint(present)),
-                    "window_len": min(len(window_terms), 60) / 60,
-                    "bigrams": _bigrams(window_terms, q.bigrams),
-                    "span_x_cov": span_p * cov,
-                    "span_p_name": span_p * (q.qtype in ("who", "where", "what")),
-                    "sent_bm25": _sentence_bm25(q, window_terms),
-                }
+                row = base.copy()
+                row[_AT["sent_cov"]] = cov
+                row[_AT["sent_cov_sq"]] = cov * cov
+                row[_AT["prox"]] = terms.proximity()
+                row[_AT["two_sent"]] = float(j > i)
+                row[_AT["span_p"]] = span_p
+                row[_AT["no_span"]] = float(span is None)
+                row[_AT["span_p_value"]] = span_p * q.wants_value
+                row[_AT["focus_cov"]] = focus_coverage[in_focus]
+                row[_AT["rarest_in_window"]] = float(bool(terms.concepts & rarest))
+                row[_AT["window_len"]] = min(terms.length, 60) / 60
+                row[_AT["bigrams"]] = len(terms.bigrams) / len(q.bigrams) if q.bigrams else 0.0
+                row[_AT["span_x_cov"]] = span_p * cov
+                row[_AT["span_p_name"]] = span_p * (q.qtype in ("who", "where", "what"))
+                row[_AT["sent_bm25"]] = terms.bm25(q)
                 if scores:
-                    row["sem_window"] = max(scores[i : j + 1])
+                    row[_AT["sem_window"]] = max(scores[i : j + 1])
                 rows.append((index, i, j, spans[i][0], spans[j][1], span, row))
     _relative(rows, [c.passage.article_id for c in candidates])
-    return [
-        Window(index, i, j, a, b, span, tuple(row.get(name, 0.0) for name in WINDOW_FEATURES))
-        for index, i, j, a, b, span, row in rows
-    ]
+    return [Window(index, i, j, a, b, span, tuple(row)) for index, i, j, a, b, span, row in rows]
+
+
+_AT = {name: k for k, name in enumerate(WINDOW_FEATURES)}
+
+
+def _bits(flags: Iterable[bool]) -> int:
+    """Per concept of the question, in its order, a flag: as the bits of one int."""
+    return sum(1 << k for k, flag in enumerate(flags) if flag)
+
+
+def _mass(q: QuestionView, bits: int) -> float:
+    """The summed mass of the concepts in ``bits``, added in the question's order as ``covered`` does."""
+    return sum(c.mass for k, c in enumerate(q.concepts) if bits >> k & 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _SentenceTerms:
+    """What a window's word features read off its content words, kept so that two sentences join.
+
+    A two-sentence window's features were computed on the two word lists joined; every one of them
+    is a count or a set over those words (or their adjacent pairs), so it joins exactly from the
+    two sentences' own, and each sentence is read once instead of in up to three windows.
+    """
+
+    length: int  # content words
+    concepts: int  # bits of the question's concepts it mentions
+    at: tuple[int, ...]  # positions of the question's words among its content words
+    matched: tuple[str, ...]  # those words
+    bigrams: frozenset[tuple[str, str]]  # question bigrams that sit side by side in it
+    first: str | None
+    last: str | None
+    tf: tuple[int, ...]  # per concept, occurrences of its alternatives
+
+    @classmethod
+    def of(cls, q: QuestionView, terms: Sequence[tuple[str, int]]) -> _SentenceTerms:
+        stems = [t for t, _ in terms]
+        present = set(stems)
+        concepts = 0
+        tf = []
+        for k, c in enumerate(q.concepts):
+            if c.alternatives.isdisjoint(present):
+                tf.append(0)
+            else:
+                concepts |= 1 << k
+                tf.append(sum(stems.count(t) for t in c.alternatives if t in present))
+        # the question's words are its concepts' alternatives: none here if no concept is
+        at = tuple(k for k, t in enumerate(stems) if t in q.stems) if concepts else ()
+        return cls(
+            len(stems),
+            concepts,
+            at,
+            tuple(stems[k] for k in at),
+            q.bigrams.intersection(itertools.pairwise(stems)) if q.bigrams else frozenset(),
+            stems[0] if stems else None,
+            stems[-1] if stems else None,
+            tuple(tf),
+        )
+
+    def followed_by(self, other: _SentenceTerms, q: QuestionView) -> _SentenceTerms:
+        """The two sentences' words as one list: this one's, then ``other``'s."""
+        bigrams = self.bigrams | other.bigrams
+        if self.last is not None and other.first is not None and (self.last, other.first) in q.bigrams:
+            bigrams = bigrams | {(self.last, other.first)}
+        return _SentenceTerms(
+            self.length + other.length,
+            self.concepts | other.concepts,
+            self.at + tuple(self.length + k for k in other.at),
+            self.matched + other.matched,
+            bigrams,
+            self.first if self.first is not None else other.first,
+            other.last if other.last is not None else self.last,
+            tuple(a + b for a, b in zip(self.tf, other.tf, strict=True)),
+        )
+
+    def proximity(self) -> float:
+        """1 when the distinct matched words sit next to each other, falling with the gap between them."""
+        distinct = len(set(self.matched))
+        if distinct < 2:
+            return 0.0
+        best = self.length
+        for k in range(len(self.at)):
+            seen: set[str] = set()
+            for m in range(k, len(self.at)):
+                seen.add(self.matched[m])
+                if len(seen) == distinct:
+                    best = min(best, self.at[m] - self.at[k] + 1)
+                    break
+        return distinct / best
+
+    def bm25(self, q: QuestionView, k1: float = 1.2, b: float = 0.75) -> float:
+        """BM25 of the words alone (repeated words count, long windows are discounted), over its ideal."""
+        norm = k1 * (1 - b + b * (self.length or 1) / AVERAGE_SENTENCE_TERMS)
+        score = 0.0
+        for c, tf in zip(q.concepts, self.tf, strict=True):
+            if tf:
+                score += c.mass * tf * (k1 + 1) / (tf + norm)
+        return score / (q.total * (k1 + 1))
 
 
 def _relative(
-    rows: Sequence[tuple[int, int, int, int, int, SpanChoice | None, dict[str, float]]],
+    rows: Sequence[tuple[int, int, int, int, int, SpanChoice | None, list[float]]],
     article_of: Sequence[int],
 ) -> None:
     """Each window's distance to the best value of its article and of all windows (0 for the best)."""
     for name, source, per_article in _RELATIVE:
+        at, source_at = _AT[name], _AT[source]
         best: dict[int, float] = {}
         for index, *_, row in rows:
             key = article_of[index] if per_article else 0
-            best[key] = max(best.get(key, float("-inf")), row.get(source, 0.0))
+            best[key] = max(best.get(key, float("-inf")), row[source_at])
         for index, *_, row in rows:
             key = article_of[index] if per_article else 0
-            row[name] = row.get(source, 0.0) - best[key]
+            row[at] = row[source_at] - best[key]
 
 
 def _semantic_by_candidate(
@@ -287,45 +388,3 @@ def _semantic_by_candidate(
 def _missing_numbers(q: QuestionView, present: Collection[str]) -> float:
     """Numbers the question names ("2022", "ios 13") that the article never mentions."""
     return float(sum(1 for c in q.concepts if c.numeric and c.term not in present))
-
-
-def _proximity(window: Sequence[tuple[str, int]], wanted: Collection[str]) -> float:
-    """1 when the distinct matched words sit next to each other, falling with the gap between them."""
-    hits = [i for i, (t, _) in enumerate(window) if t in wanted]
-    distinct = len({window[i][0] for i in hits})
-    if distinct < 2:
-        return 0.0
-    best = len(window)
-    for k in range(len(hits)):
-        seen: set[str] = set()
-        for m in range(k, len(hits)):
-            seen.add(window[hits[m]][0])
-            if len(seen) == distinct:
-                best = min(best, hits[m] - hits[k] + 1)
-                break
-    return distinct / best
-
-
-def _bigrams(window: Sequence[tuple[str, int]], wanted: frozenset[tuple[str, str]]) -> float:
-    """Share of the question's adjacent content-word pairs that also sit side by side in the window."""
-    if not wanted:
-        return 0.0
-    seen = {(window[k][0], window[k + 1][0]) for k in range(len(window) - 1)}
-    return len(wanted & seen) / len(wanted)
-
-
-def _sentence_bm25(
-    q: QuestionView, window: Sequence[tuple[str, int]], k1: float = 1.2, b: float = 0.75
-) -> float:
-    """BM25 of the window alone (repeated words count, long windows are discounted), over its ideal."""
-    length = len(window) or 1
-    counts: dict[str, int] = {}
-    for term, _ in window:
-        counts[term] = counts.get(term, 0) + 1
-    norm = k1 * (1 - b + b * length / AVERAGE_SENTENCE_TERMS)
-    score = 0.0
-    for c in q.concepts:
-        tf = sum(counts.get(t, 0) for t in c.alternatives)
-        if tf:
-            score += c.mass * tf * (k1 + 1) / (tf + norm)
-    return score / (q.total * (k1 + 1))

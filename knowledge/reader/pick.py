@@ -19,8 +19,9 @@ from functools import lru_cache
 
 from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, wordlist
 from knowledge.reader.model import LinearModel, sigmoid
+from knowledge.reader.qtype import QType
 from knowledge.reader.question import QuestionView
-from knowledge.reader.spans import ALL_KINDS, KINDS_FOR, NAME_KINDS, Span, find_spans
+from knowledge.reader.spans import ALL_KINDS, KINDS_FOR, NAME_KINDS, VALUE_KINDS, Span, find_spans
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,8 @@ def candidates(sentence: str, q: QuestionView) -> list[Span]:
             expansion = _expansion(sentence, hint[8:])
             if expansion is not None:
                 out.append(expansion)
-    values = not NAME_KINDS.issuperset(kinds)
+    # a "who" question wants names and phrases: no value pattern need run (names never depend on them)
+    values = not VALUE_KINDS.isdisjoint(kinds)
     names = not NAME_KINDS.isdisjoint(kinds)
     out.extend(s for s in find_spans(sentence, values=values, names=names) if s.kind in kinds)
     if "phrase" in kinds:
@@ -151,9 +153,7 @@ def _place(layout: Sequence[float], word: Sequence[float]) -> list[float]:
 
 def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[float]) -> list[float]:
     """The cheap features, in ``_LAYOUT_FEATURES`` order."""
-    kinds = KINDS_FOR[q.qtype]
     text = span.text(sentence)
-    index = kinds.index(span.kind) if span.kind in kinds else len(kinds)
     n_words = len(text.split())
     mid = (span.start + span.end) / 2
     if anchors:
@@ -161,13 +161,9 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
         anchor_near, anchor_none = math.exp(-distance / 40), 0.0
     else:
         anchor_near, anchor_none = 0.0, 1.0
-    hint_ok, hint_miss = _hints(span, text, q.hints)
-    kind_row = [0.0] * len(ALL_KINDS)
-    kind_row[_KIND_INDEX[span.kind]] = 1.0
+    hint_ok, hint_miss = _hints(span, text, q.hints) if q.hints else (0.0, 0.0)
     return [
-        1.0 - index / len(kinds),
-        float(index == 0),
-        *kind_row,
+        *_kind_features(q.qtype, span.kind),
         anchor_near,
         anchor_none,
         float(n_words == 1),
@@ -180,8 +176,23 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
     ]
 
 
-def _word_features(span: Span, sentence: str, q: QuestionView) -> list[float]:
-    """The features that read the span's words and its surroundings, in ``_WORD_FEATURES`` order."""
+@lru_cache(maxsize=1024)
+def _kind_features(qtype: QType, kind: str) -> tuple[float, ...]:
+    """pref, first_kind and the kind's one-hot row: what a span's kind alone says (once per kind)."""
+    kinds = KINDS_FOR[qtype]
+    index = kinds.index(kind) if kind in kinds else len(kinds)
+    kind_row = [0.0] * len(ALL_KINDS)
+    kind_row[_KIND_INDEX[kind]] = 1.0
+    return (1.0 - index / len(kinds), float(index == 0), *kind_row)
+
+
+def _word_features(
+    span: Span, sentence: str, q: QuestionView, around: Sequence[float] | None = None
+) -> list[float]:
+    """The features that read the span's words and its surroundings, in ``_WORD_FEATURES`` order.
+
+    ``around``: the span's ``_context_features``, when already known.
+    """
     inside = span_words(span, sentence)
     stems = [s for s in (stem(w) for w, _, _ in inside) if s not in _UNIT_STEMS] or ["-"]
     heads = q.heads
@@ -189,21 +200,48 @@ def _word_features(span: Span, sentence: str, q: QuestionView) -> list[float]:
     if head_in_span:
         stems = [s for s in stems if s not in heads] or ["-"]
     repeated = sum(1 for s in stems if s in q.stems) / len(stems)
-    unit = _UNIT_AFTER.match(sentence, span.end) if span.kind in _NUMERIC_KINDS else None
-    unit_in_question = unit is not None and stem(unit.group(1).lower()) in q.stems
     new_words = sum(1 for w, _, _ in inside if w not in STOPWORDS and stem(w) not in q.stems)
-    where = q.qtype == "where"
+    return _word_row(
+        (repeated, float(repeated >= 1.0), float(head_in_span), min(new_words, 8) / 8),
+        around if around is not None else _context_features(span, sentence, q),
+    )
+
+
+def _word_row(own: Sequence[float], around: Sequence[float]) -> list[float]:
+    """The word features in ``_WORD_FEATURES`` order from the two kinds: ``own`` (repeated,
+    all_repeated, head_in_span, new_words), which read the span's words, and ``_context_features``."""
+    repeated, all_repeated, head_in_span, new_words = own
+    unit_in_question, preposition_before, place_word, person_cue, cue_before = around
     return [
         repeated,
-        float(repeated >= 1.0),
+        all_repeated,
+        unit_in_question,
+        head_in_span,
+        preposition_before,
+        place_word,
+        person_cue,
+        new_words,
+        cue_before,
+    ]
+
+
+def _context_features(span: Span, sentence: str, q: QuestionView) -> tuple[float, float, float, float, float]:
+    """The word features read off the text around the span, not its words' stems (cheap to know).
+
+    In ``_WORD_FEATURES`` order: unit_in_question, preposition_before_where, place_word_where,
+    person_cue_who, cue_before; the fitted span model weighs these up (the own-word ones down), so
+    knowing them bounds a span's score far more tightly than assuming each holds (``best_span``).
+    """
+    unit = _UNIT_AFTER.match(sentence, span.end) if span.kind in _NUMERIC_KINDS else None
+    unit_in_question = unit is not None and stem(unit.group(1).lower()) in q.stems
+    where = q.qtype == "where"
+    return (
         float(unit_in_question),
-        float(head_in_span),
         float(where and _ends_with(_PREPOSITION_BEFORE, sentence, span.start, 6)),
         float(where and any(w.lower() in _PLACE_WORDS for w in span.text(sentence).split())),
         float(q.qtype == "who" and _PERSON_AFTER.match(sentence, span.end) is not None),
-        min(new_words, 8) / 8,
         float(_ends_with(_CUE_BEFORE, sentence, span.start, 11)),
-    ]
+    )
 
 
 @lru_cache(maxsize=16)
@@ -215,18 +253,44 @@ def _halves(model: LinearModel) -> tuple[LinearModel, LinearModel]:
     )
 
 
+@lru_cache(maxsize=16)
+def _own_word_ceiling(word: LinearModel) -> tuple[float, ...]:
+    """The most each feature reading the span's own words (``_word_row``'s ``own``) can be, as far
+    as the ``word`` half of a span model cares: each lies in [0, 1], so 1 where its weight is
+    positive, else 0."""
+    weight = dict(zip(word.names, word.weights, strict=True))
+    return tuple(
+        float(weight[name] > 0) for name in ("repeated", "all_repeated", "head_in_span", "new_words")
+    )
+
+
 @lru_cache(maxsize=1024)
-def _word_bound(model: LinearModel, kind: str, qtype: str) -> float:
-    """The most the ``_WORD_FEATURES`` can add to a ``kind`` span's score for a ``qtype`` question."""
+def _loose_word_bound(word: LinearModel, kind: str, qtype: str) -> float:
+    """``_word_bound`` before anything is read: every word feature a ``kind`` span for a ``qtype``
+    question can have is taken to hold where the ``word`` model weighs it up."""
+    weight = dict(zip(word.names, word.weights, strict=True))
     applies = {
         "unit_in_question": kind in _NUMERIC_KINDS,
-        "head_in_span": kind in NAME_KINDS,
         "preposition_before_where": qtype == "where",
         "place_word_where": qtype == "where",
         "person_cue_who": qtype == "who",
+        "cue_before": True,
     }
-    weight = dict(zip(model.names, model.weights, strict=True))
-    return sum(max(0.0, weight.get(name, 0.0)) for name in _WORD_FEATURES if applies.get(name, True))
+    around = tuple(float(weight[name] > 0 and holds) for name, holds in applies.items())
+    return _word_bound(word, _own_word_ceiling(word), around)
+
+
+def _word_bound(word: LinearModel, ceiling: Sequence[float], around: Sequence[float]) -> float:
+    """The most the ``_WORD_FEATURES`` can add to a span's score: ``ceiling`` bounds its own-word
+    features, ``around`` its ``_context_features`` (read, or as in ``_loose_word_bound``).
+
+    Every product is at most its bound's and the sum runs in the same order, so (rounding being
+    monotone) the sum is too; the margin covers any doubt about that.
+    """
+    return word.score(_word_row(ceiling, around)) + _BOUND_MARGIN
+
+
+_BOUND_MARGIN = 1e-9
 
 
 def anchors_of(sentence: str, q: QuestionView) -> list[float]:
@@ -239,7 +303,9 @@ def best_span(sentence: str, q: QuestionView, model: LinearModel) -> SpanChoice 
 
     Spans are scored on their cheap features first; the word features are computed only for spans
     whose bound (cheap score plus the most the word features could add) can still beat the best
-    exact score so far: the same span wins as when every span is scored in full.
+    exact score so far: the same span wins as when every span is scored in full, with the same sum.
+    The bound is tightened in two steps: first assuming every word feature its kind and the
+    question allow, then with the ``_context_features`` read (the ones the model weighs up).
     """
     found = candidates(sentence, q)
     if not found:
@@ -247,12 +313,17 @@ def best_span(sentence: str, q: QuestionView, model: LinearModel) -> SpanChoice 
     anchors = anchors_of(sentence, q)
     layout, word = _halves(model)
     cheap = [layout.score(_layout_features(span, sentence, q, anchors)) for span in found]
-    bound = [c + _word_bound(model, span.kind, q.qtype) for c, span in zip(cheap, found, strict=True)]
+    ceiling = _own_word_ceiling(word)
+    loose = {kind: _loose_word_bound(word, kind, q.qtype) for kind in {span.kind for span in found}}
+    bound = [c + loose[span.kind] for c, span in zip(cheap, found, strict=True)]
     best, top = -1, -math.inf
     for k in sorted(range(len(found)), key=bound.__getitem__, reverse=True):
         if bound[k] < top:
             break
-        z = cheap[k] + word.score(_word_features(found[k], sentence, q))
+        around = _context_features(found[k], sentence, q)
+        if cheap[k] + _word_bound(word, ceiling, around) < top:
+            continue
+        z = cheap[k] + word.score(_word_features(found[k], sentence, q, around))
         if z > top or (z == top and k < best):  # the logistic is monotone; ties go to the first span
             best, top = k, z
     return SpanChoice(found[best], sigmoid(top))
@@ -272,24 +343,34 @@ def _ends_with(pattern: re.Pattern[str], sentence: str, end: int, longest: int) 
 
 def _hints(span: Span, text: str, hints: tuple[str, ...]) -> tuple[float, float]:
     """Whether the span satisfies the question's finer hints ("what time", "what year", money...)."""
-    if not hints:
-        return 0.0, 0.0
     ok = miss = 0.0
-    checks = {
-        "time": span.kind == "time",
-        "year": bool(re.search(r"\b\d{4}\b", text)),
-        "money": span.kind == "money",
-        "percent": span.kind == "percent",
-        "quantity": span.kind in ("quantity", "duration"),
-        "called": span.kind in ("called", "quote"),
-    }
     for hint in hints:
-        if hint in checks:
-            if checks[hint]:
-                ok = 1.0
-            else:
-                miss = 1.0
+        holds = _hint_holds(hint, span, text)
+        if holds is True:
+            ok = 1.0
+        elif holds is False:
+            miss = 1.0
     return ok, miss
+
+
+_YEAR_IN = re.compile(r"\b\d{4}\b")
+
+
+def _hint_holds(hint: str, span: Span, text: str) -> bool | None:
+    """Whether the span satisfies one hint; None for a hint about something else (acronyms, heads)."""
+    if hint == "time":
+        return span.kind == "time"
+    if hint == "year":
+        return _YEAR_IN.search(text) is not None
+    if hint == "money":
+        return span.kind == "money"
+    if hint == "percent":
+        return span.kind == "percent"
+    if hint == "quantity":
+        return span.kind in ("quantity", "duration")
+    if hint == "called":
+        return span.kind in ("called", "quote")
+    return None
 
 
 def _expansion(sentence: str, acronym: str) -> Span | None:

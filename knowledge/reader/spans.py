@@ -98,6 +98,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 NAME_KINDS = frozenset({"name", "quote", "called"})
+# What ``find_spans`` makes when asked for values: its other patterns' kinds, numbers' quantities and
+# ranges of those; "phrase", "clause" and "expansion" come from ``knowledge.reader.pick``.
+VALUE_KINDS = frozenset({kind for kind, _ in _PATTERNS if kind not in NAME_KINDS} | {"quantity"})
 
 # What each costly value pattern cannot match without: most sentences hold no number at all, and
 # trying the number-led patterns at every position of them was most of the time spent finding spans.
@@ -131,6 +134,70 @@ def _may_match(kind: str, sentence: str, folded: str, number: bool) -> bool:
         return any(c in sentence for c in "$€£¥₹") or (number and any(w in folded for w in _CURRENCY))
     if kind == "percent":
         return number and ("%" in sentence or "per" in folded)
+    if kind == "number":
+        return number
+    return True
+
+
+# ``_may_match`` reads the casefold; each pattern also needs some literal in the sentence itself, in
+# the pattern's own case ("Yesterday" makes no "relative" span): ``_has_cue`` looks for it with
+# substring tests (a regex alternation tried at every position costs as much as the pattern), so a
+# sentence mentioning "years" or "someone" no longer runs the number-led patterns.
+# ``NUM`` starts with a digit, or with a number word no letter precedes (it follows ``\b``, a space
+# or a currency sign), matched as case-insensitively as in the patterns.
+_NUMBER_START = re.compile(rf"\d|(?<!\w)(?i:{_NUMWORD})")
+_DIGIT = re.compile(r"\d")
+_TIME_CUES = ("am", "pm", "a.m", "p.m")  # after the digits and an optional space
+_TIMES_OF_DAY = ("noon", "midnight", "midday")
+_MONTH_STARTS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_SEASON = re.compile(r"(?i:spring|summer|autumn|fall|winter)")
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_RELATIVE_CUES = (
+    "yesterday",
+    "today",
+    "tonight",
+    "tomorrow",
+    *(f"{which} {unit}" for which in ("last", "next", "this") for unit in ("week", "month", "year")),
+    " ago",
+)
+_UNIT_CUES = tuple(f"{gap}{unit}" for unit in _UNITS for gap in " -")
+_CURRENCY_CUES = tuple(f"{gap}{word}" for word in _CURRENCY for gap in " -")
+_APPOSITIVE_AGE = re.compile(r", \d{2}, ")
+
+
+def _has_cue(kind: str, sentence: str, digit: bool, number: bool) -> bool:
+    """False only when ``kind``'s pattern cannot match: a literal it needs is missing from ``sentence``.
+
+    ``digit``: the sentence holds one; ``number``: ``_NUMBER_START`` matches it (every ``NUM`` match
+    starts with one). Each test covers every alternative of its pattern.
+    """
+    if kind == "time":
+        return (digit and any(c in sentence for c in _TIME_CUES)) or any(t in sentence for t in _TIMES_OF_DAY)
+    if kind == "date":  # a month (each starts with its abbreviation), 2024-05-01, "spring 2024"
+        return (
+            any(m in sentence for m in _MONTH_STARTS)
+            or (digit and "-" in sentence)
+            or ((digit or " year" in sentence) and _SEASON.search(sentence) is not None)
+        )
+    if kind == "weekday":
+        return "day" in sentence and any(d in sentence for d in _WEEKDAY_NAMES)
+    if kind == "year":
+        return digit
+    if kind == "relative":
+        return any(c in sentence for c in _RELATIVE_CUES)
+    if kind == "age":  # "aged 23", "a 23-year-old", "23 years old", "Jane Doe, 51, said"
+        return number and (
+            "age" in sentence
+            or "-year-old" in sentence
+            or ("year" in sentence and " old" in sentence)
+            or (digit and _APPOSITIVE_AGE.search(sentence) is not None)
+        )
+    if kind == "duration":
+        return any(u in sentence for u in _UNIT_CUES)
+    if kind == "money":
+        return any(c in sentence for c in "$€£¥₹") or (number and any(c in sentence for c in _CURRENCY_CUES))
+    if kind == "percent":
+        return number and ("%" in sentence or "percent" in sentence or "per cent" in sentence)
     if kind == "number":
         return number
     return True
@@ -180,9 +247,16 @@ def find_spans(sentence: str, values: bool = True, names: bool = True) -> tuple[
     out: list[Span] = []
     taken: list[tuple[int, int]] = []
     folded = sentence.casefold()
-    number = _ANY_NUMBER.search(folded) is not None
+    digit = _DIGIT.search(sentence) is not None
+    number = digit or _ANY_NUMBER.search(folded) is not None  # a digit is its own casefold
+    # only read where ``number`` holds as well (``_may_match`` requires both)
+    number_start = digit or (number and _NUMBER_START.search(sentence) is not None)
     for kind, pattern in _PATTERNS:
-        if not (names if kind in NAME_KINDS else values) or not _may_match(kind, sentence, folded, number):
+        if (
+            not (names if kind in NAME_KINDS else values)
+            or not _may_match(kind, sentence, folded, number)
+            or not _has_cue(kind, sentence, digit, number_start)
+        ):
             continue
         for m in pattern.finditer(sentence):
             a, b = (m.start(1), m.end(1)) if kind in ("quote", "called") else (m.start(), m.end())

@@ -130,3 +130,20 @@ def test_pruned_search_picks_what_scoring_every_span_in_full_picks(question: str
     assert choice.probability == pytest.approx(
         model.probability(pick.features(expected, sentence, q, anchors))
     )
+
+
+@pytest.mark.parametrize(
+    "question", ["who opened the library", "where is the library", "what did the library cost"]
+)
+def test_candidates_are_those_of_every_pattern_that_suit_the_question(question: str) -> None:
+    from knowledge.reader.pick import candidates
+    from knowledge.reader.spans import KINDS_FOR, find_spans
+
+    sentence = (
+        'Mayor Ana Ortiz, 51, opened the "Reading Room" in Leeds on March 3 for $45 million, 12% over budget.'
+    )
+    query = build_query(question, lambda term, word: [], lambda term: True)
+    q = view(question, query, lambda term: 3.0)
+    every = [s for s in find_spans.__wrapped__(sentence) if s.kind in KINDS_FOR[q.qtype]]
+    found = [s for s in candidates(sentence, q) if s.kind not in ("phrase", "clause")]
+    assert found == every
