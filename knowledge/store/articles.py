@@ -23,7 +23,7 @@ from knowledge.store.convert import (
     to_article,
     to_passage,
 )
-from knowledge.store.local import LocalReadStore
+from knowledge.store.local import LocalReads
 from knowledge.store.tables import GLOBAL, ArticleRow, PassageRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,9 @@ class NewArticle:
     opening: tuple[str, ...] = ()  # the first paragraphs (up to three), the lede first
 
 
-class ArticleStore(LocalReadStore):
+class ArticleStore:
     _sessions: async_sessionmaker[AsyncSession]
+    _local: LocalReads | None
 
     async def save_article(
         self,

@@ -21,7 +21,7 @@ import logging
 import random
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge.models import Changes, IndexRow
 from knowledge.store.convert import guild_of
-from knowledge.store.local import LocalReadStore
+from knowledge.store.local import LocalReads
 from knowledge.store.tables import ArticleRow, IndexChangeRow, PassageRow, SettingRow
 
 log = logging.getLogger(__name__)
@@ -102,8 +102,9 @@ def _indexable(query: _Q) -> _Q:
 _ROW = (PassageRow.id, PassageRow.text, ArticleRow.guild_id, ArticleRow.id, ArticleRow.title)
 
 
-class ChangeStore(LocalReadStore):
+class ChangeStore:
     _sessions: async_sessionmaker[AsyncSession]
+    _local: LocalReads | None
 
     async def database_id(self) -> str:
         """A name for this database, made once (by migration 0005, or here if the row is missing)."""
@@ -130,7 +131,11 @@ class ChangeStore(LocalReadStore):
 
     async def changes_after(self, cursor: int, limit: int = 5000) -> Changes:
         """Articles changed after ``cursor`` (a batch of at most ``limit`` log rows on SQLite)."""
-        if self._local is None:
+        params = {"cursor": cursor, "limit": limit}
+        rows: Sequence[Sequence[Any]]
+        if self._local is not None:
+            rows = self._local.rows(_CHANGES_AFTER, params)
+        else:
             async with self._sessions() as session:
                 if _postgres(session):
                     horizon = int(await session.scalar(text(_PG_HORIZON)) or 0)
@@ -142,7 +147,7 @@ class ChangeStore(LocalReadStore):
                         .distinct()
                     )
                     return Changes(tuple(sorted(ids)), horizon)
-        rows = await self._read_rows(_CHANGES_AFTER, {"cursor": cursor, "limit": limit})
+                rows = (await session.execute(_CHANGES_AFTER, params)).all()
         if not rows:
             return Changes((), cursor)
         return Changes(tuple(sorted({int(row[1]) for row in rows})), int(rows[-1][0]))

@@ -3,8 +3,8 @@
 aiosqlite hands each call (execute, fetch, commit, close: several per query) to its own thread and
 back. Once the reader has kept the CPU busy for a few milliseconds, those hand-offs cost 2-3 ms per
 query on a 2-core machine: more than the indexed reads themselves, which take 0.2-1.5 ms. So the two
-reads on the ask path (the change log and the candidates' whole articles) run synchronously on
-plain sqlite3 connections to the same file, as tantivy's top-k search runs on the event loop's
+reads on the ask path (the change log and the candidates' whole articles) run synchronously on a
+plain sqlite3 connection to the same file, as tantivy's top-k search runs on the event loop's
 thread. WAL mode lets them read while another connection or process writes; every write stays on the
 async engine. In-memory SQLite (a single connection the async engine owns) and PostgreSQL (a network
 round trip either way) keep the async path.
@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Integer, Select, String
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 # A reader in WAL mode waits only while another connection recovers a crashed writer's log; that
 # wait blocks the event loop, so it is kept far shorter than the async engine's 30 s.
@@ -68,18 +67,3 @@ class LocalReads:
 
     def close(self) -> None:
         self._connection.close()
-
-
-class LocalReadStore:
-    """Store mixin: ``_read_rows`` takes the local route when there is one."""
-
-    _sessions: async_sessionmaker[AsyncSession]
-    _local: LocalReads | None
-
-    async def _read_rows(
-        self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
-    ) -> Sequence[Sequence[Any]]:
-        if self._local is not None:
-            return self._local.rows(statement, params)
-        async with self._sessions() as session:
-            return (await session.execute(statement, params)).all()
