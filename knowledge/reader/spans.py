@@ -102,9 +102,10 @@ NAME_KINDS = frozenset({"name", "quote", "called"})
 # ranges of those; "phrase", "clause" and "expansion" come from ``knowledge.reader.pick``.
 VALUE_KINDS = frozenset({kind for kind, _ in _PATTERNS if kind not in NAME_KINDS} | {"quantity"})
 
-# What each costly value pattern cannot match without: most sentences hold no number at all, and
-# trying the number-led patterns at every position of them was most of the time spent finding spans.
-# Each test is implied by its pattern (a superset), so skipping a pattern never loses a match.
+# What each costly value pattern cannot match without (``_may_match``): most sentences hold no number
+# at all, and trying the number-led patterns at every position of them was most of the time spent
+# finding spans. Each test is implied by its pattern (a superset), so skipping a pattern never loses
+# a match.
 _ANY_NUMBER = re.compile(rf"\d|{_NUMWORD}")
 _UNITS = ("second", "minute", "hour", "day", "week", "month", "year", "decade", "century")
 _CURRENCY = (
@@ -120,29 +121,10 @@ _CURRENCY = (
     "bitcoin",
 )
 _RELATIVE_WORDS = ("yesterday", "today", "tonight", "tomorrow", "week", "month", "year")
-
-
-def _may_match(kind: str, sentence: str, folded: str, number: bool) -> bool:
-    """False only when ``kind``'s pattern cannot match ``sentence`` (``folded``: its casefold)."""
-    if kind == "relative":
-        return any(w in folded for w in _RELATIVE_WORDS) or (number and "ago" in folded)
-    if kind == "age":
-        return number and ("age" in folded or "year" in folded or ", " in sentence)
-    if kind == "duration":
-        return any(u in folded for u in _UNITS)
-    if kind == "money":
-        return any(c in sentence for c in "$€£¥₹") or (number and any(w in folded for w in _CURRENCY))
-    if kind == "percent":
-        return number and ("%" in sentence or "per" in folded)
-    if kind == "number":
-        return number
-    return True
-
-
-# ``_may_match`` reads the casefold; each pattern also needs some literal in the sentence itself, in
-# the pattern's own case ("Yesterday" makes no "relative" span): ``_has_cue`` looks for it with
-# substring tests (a regex alternation tried at every position costs as much as the pattern), so a
-# sentence mentioning "years" or "someone" no longer runs the number-led patterns.
+# Besides a number, each pattern needs some literal in the sentence itself, in the pattern's own case
+# ("Yesterday" makes no "relative" span): ``_may_match`` looks for it with substring tests (a regex
+# alternation tried at every position costs as much as the pattern), so a sentence mentioning
+# "years" or "someone" does not run the number-led patterns.
 # ``NUM`` starts with a digit, or with a number word no letter precedes (it follows ``\b``, a space
 # or a currency sign), matched as case-insensitively as in the patterns.
 _NUMBER_START = re.compile(rf"\d|(?<!\w)(?i:{_NUMWORD})")
@@ -165,11 +147,12 @@ _CURRENCY_CUES = tuple(f"{gap}{word}" for word in _CURRENCY for gap in " -")
 _APPOSITIVE_AGE = re.compile(r", \d{2}, ")
 
 
-def _has_cue(kind: str, sentence: str, digit: bool, number: bool) -> bool:
-    """False only when ``kind``'s pattern cannot match: a literal it needs is missing from ``sentence``.
+def _may_match(kind: str, sentence: str, folded: str, digit: bool, number: bool, number_start: bool) -> bool:
+    """False only when ``kind``'s pattern cannot match ``sentence``: a literal it needs is missing.
 
-    ``digit``: the sentence holds one; ``number``: ``_NUMBER_START`` matches it (every ``NUM`` match
-    starts with one). Each test covers every alternative of its pattern.
+    ``folded``: its casefold; ``digit``: it holds one; ``number``: a digit or number word anywhere
+    in ``folded``; ``number_start``: ``_NUMBER_START`` matches it (every ``NUM`` match starts with
+    one; it implies ``number``). Each test covers every alternative of its pattern.
     """
     if kind == "time":
         return (digit and any(c in sentence for c in _TIME_CUES)) or any(t in sentence for t in _TIMES_OF_DAY)
@@ -183,10 +166,12 @@ def _has_cue(kind: str, sentence: str, digit: bool, number: bool) -> bool:
         return "day" in sentence and any(d in sentence for d in _WEEKDAY_NAMES)
     if kind == "year":
         return digit
-    if kind == "relative":
-        return any(c in sentence for c in _RELATIVE_CUES)
+    if kind == "relative":  # " ago" only after a number
+        return any(c in sentence for c in _RELATIVE_CUES) and (
+            any(w in folded for w in _RELATIVE_WORDS) or (number and "ago" in folded)
+        )
     if kind == "age":  # "aged 23", "a 23-year-old", "23 years old", "Jane Doe, 51, said"
-        return number and (
+        return number_start and (
             "age" in sentence
             or "-year-old" in sentence
             or ("year" in sentence and " old" in sentence)
@@ -195,11 +180,13 @@ def _has_cue(kind: str, sentence: str, digit: bool, number: bool) -> bool:
     if kind == "duration":
         return any(u in sentence for u in _UNIT_CUES)
     if kind == "money":
-        return any(c in sentence for c in "$€£¥₹") or (number and any(c in sentence for c in _CURRENCY_CUES))
+        return any(c in sentence for c in "$€£¥₹") or (
+            number_start and any(c in sentence for c in _CURRENCY_CUES)
+        )
     if kind == "percent":
-        return number and ("%" in sentence or "percent" in sentence or "per cent" in sentence)
+        return number_start and ("%" in sentence or "percent" in sentence or "per cent" in sentence)
     if kind == "number":
-        return number
+        return number_start
     return True
 
 
@@ -249,13 +236,11 @@ def find_spans(sentence: str, values: bool = True, names: bool = True) -> tuple[
     folded = sentence.casefold()
     digit = _DIGIT.search(sentence) is not None
     number = digit or _ANY_NUMBER.search(folded) is not None  # a digit is its own casefold
-    # only read where ``number`` holds as well (``_may_match`` requires both)
+    # without a number anywhere, no match can start with one
     number_start = digit or (number and _NUMBER_START.search(sentence) is not None)
     for kind, pattern in _PATTERNS:
-        if (
-            not (names if kind in NAME_KINDS else values)
-            or not _may_match(kind, sentence, folded, number)
-            or not _has_cue(kind, sentence, digit, number_start)
+        if not (names if kind in NAME_KINDS else values) or not _may_match(
+            kind, sentence, folded, digit, number, number_start
         ):
             continue
         for m in pattern.finditer(sentence):
