@@ -27,13 +27,26 @@ _ORG_PERSON_NOUNS = (
 )
 _MONEY = (
     r"cost|costs|price|priced|worth|value|valued|pay|paid|spend|spent|invest|invested|fine|fined|money"
-    r"|fund|budget|salary|raise|raised|charge|fee"
+    r"|fund|budget|salary|raise|raised|charge|fee|rich|wealthy"
 )
 _COUNTISH = r"toll|number|count|total|figure|score|tally|population|threshold"
+# A question that opens with its wh-word has said what it wants before any keyword below can
+# mislead ("who's in charge", "when did they pay"): "whos" and "who's" as typed in chat.
+_OPENING: list[tuple[QType, re.Pattern[str]]] = [
+    ("who", re.compile(r"(?:who|whom|whose|whos|who['’]s)\b")),
+    ("when", re.compile(r"(?:when|whens|when['’]s)\b")),
+    ("where", re.compile(r"(?:where|wheres|where['’]s)\b")),
+]
 
 _RULES: list[tuple[QType, re.Pattern[str]]] = [
     ("how_old", re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b|\bage\b.*\bwhen\b")),
-    ("how_long", re.compile(r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b")),
+    (
+        "how_long",
+        re.compile(
+            r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b"
+            r"|\bhow (?:quick|quickly|soon|often|frequently)\b"
+        ),
+    ),
     ("how_many", re.compile(r"\bhow many\b|\bnumber of\b")),
     (
         "how_much",
@@ -65,6 +78,10 @@ _RULES: list[tuple[QType, re.Pattern[str]]] = [
 def question_type(question: str) -> QType:
     """Classify a question by the kind of answer it expects."""
     q = fold(question)
+    opening = q.lstrip(" \t\"'“‘(")
+    for qtype, pattern in _OPENING:
+        if pattern.match(opening):
+            return qtype
     for qtype, pattern in _RULES:
         if pattern.search(q):
             return qtype
