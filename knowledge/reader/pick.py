@@ -38,6 +38,17 @@ _PLACE_WORDS = frozenset(
 _CUES = re.compile(r"\b(?:because|since|as a result of|due to|so that|in order to|after)\b", re.I)
 _CUE_BEFORE = re.compile(r"\b(?:because(?: of)?|since|due to|so that|in order to|after)\s*$", re.I)
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|at|from|near|into|inside|to)\s*$", re.I)
+# A role or title written just before a name says the name is a person's ("spokesman David Heath",
+# "Congresswoman Maxine Waters", "Hon. Keith Mitchell"): news introduces people that way.
+_ROLES = (
+    r"ceo|chief|chairman|chairwoman|chair|president|director|minister|secretary|spokesman|spokeswoman"
+    r"|spokesperson|governor|mayor|senator|congressman|congresswoman|representative|judge|lawyer|attorney"
+    r"|coach|manager|editor|founder|co-founder|coordinator|professor|prof|dr|mr|mrs|ms|sir|lord|lady|hon"
+    r"|officer|commissioner|ambassador|general|captain|inspector|sergeant|author|writer|researcher|scientist"
+    r"|analyst|economist|executive|head|leader|member|mp|premier|king|queen|prince|princess|pope|veterinarian"
+)
+_ROLE_BEFORE = re.compile(rf"\b(?:{_ROLES})\.?\s*$", re.I)
+_ROLE_FIRST = re.compile(rf"(?:{_ROLES})\b\.?\s", re.I)
 _PERSON_AFTER = re.compile(
     r",?\s+(?:said|says|wrote|told|added|announced|explained|noted)\b|,\s+(?:a|an|the)\s"
 )
@@ -50,6 +61,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "all_repeated",
     "anchor_near",
     "anchor_none",
+    "anchors_around",
     "len1",
     "len2",
     "len4p",
@@ -64,10 +76,12 @@ SPAN_FEATURES: tuple[str, ...] = (
     "day_number",
     "new_words",
     "cue_before",
+    "role_before",
 )
 
 
 _KIND_INDEX = {kind: i for i, kind in enumerate(ALL_KINDS)}
+_BESIDE = 30  # characters either side of a span that count as beside it (about five words)
 _UNIT_AFTER = re.compile(r"[\s-]*(?:of\s+)?([A-Za-z][\w-]*)")
 
 
@@ -134,6 +148,7 @@ _WORD_FEATURES = (
     "person_cue_who",
     "new_words",
     "cue_before",
+    "role_before",
 )
 _LAYOUT_FEATURES = tuple(name for name in SPAN_FEATURES if name not in _WORD_FEATURES)
 _LAYOUT_AT = tuple(SPAN_FEATURES.index(name) for name in _LAYOUT_FEATURES)
@@ -159,13 +174,20 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
     if anchors:
         distance = min(abs(mid - a) for a in anchors)
         anchor_near, anchor_none = math.exp(-distance / 40), 0.0
+        # the question's words right beside the span, not just the nearest one: an answer tends to
+        # sit among what the question says of it ("would be run by ... Sergei Bogdanchikov")
+        beside = sum(
+            1 for a in anchors if span.start - _BESIDE <= a < span.start or span.end < a <= span.end + _BESIDE
+        )
+        anchors_around = min(beside, 3) / 3
     else:
-        anchor_near, anchor_none = 0.0, 1.0
+        anchor_near, anchor_none, anchors_around = 0.0, 1.0, 0.0
     hint_ok, hint_miss = _hints(span, text, q.hints) if q.hints else (0.0, 0.0)
     return [
         *_kind_features(q.qtype, span.kind),
         anchor_near,
         anchor_none,
+        anchors_around,
         float(n_words == 1),
         float(n_words == 2),
         float(n_words >= 4),
@@ -211,7 +233,7 @@ def _word_row(own: Sequence[float], around: Sequence[float]) -> list[float]:
     """The word features in ``_WORD_FEATURES`` order from the two kinds: ``own`` (repeated,
     all_repeated, head_in_span, new_words), which read the span's words, and ``_context_features``."""
     repeated, all_repeated, head_in_span, new_words = own
-    unit_in_question, preposition_before, place_word, person_cue, cue_before = around
+    unit_in_question, preposition_before, place_word, person_cue, cue_before, role_before = around
     return [
         repeated,
         all_repeated,
@@ -222,15 +244,19 @@ def _word_row(own: Sequence[float], around: Sequence[float]) -> list[float]:
         person_cue,
         new_words,
         cue_before,
+        role_before,
     ]
 
 
-def _context_features(span: Span, sentence: str, q: QuestionView) -> tuple[float, float, float, float, float]:
+def _context_features(
+    span: Span, sentence: str, q: QuestionView
+) -> tuple[float, float, float, float, float, float]:
     """The word features read off the text around the span, not its words' stems (cheap to know).
 
     In ``_WORD_FEATURES`` order: unit_in_question, preposition_before_where, place_word_where,
-    person_cue_who, cue_before; the fitted span model weighs these up (the own-word ones down), so
-    knowing them bounds a span's score far more tightly than assuming each holds (``best_span``).
+    person_cue_who, cue_before, role_before; the fitted span model weighs these up (the own-word
+    ones down), so knowing them bounds a span's score far more tightly than assuming each holds
+    (``best_span``).
     """
     unit = _UNIT_AFTER.match(sentence, span.end) if span.kind in _NUMERIC_KINDS else None
     unit_in_question = unit is not None and stem(unit.group(1).lower()) in q.stems
@@ -241,6 +267,16 @@ def _context_features(span: Span, sentence: str, q: QuestionView) -> tuple[float
         float(where and any(w.lower() in _PLACE_WORDS for w in span.text(sentence).split())),
         float(q.qtype == "who" and _PERSON_AFTER.match(sentence, span.end) is not None),
         float(_ends_with(_CUE_BEFORE, sentence, span.start, 11)),
+        float(_role_before(span, sentence, q.qtype)),
+    )
+
+
+def _role_before(span: Span, sentence: str, qtype: QType) -> bool:
+    """A name asked for by "who"/"what" with a role or title just before it, or as its first word."""
+    if span.kind != "name" or qtype not in ("who", "what"):
+        return False
+    return _ends_with(_ROLE_BEFORE, sentence, span.start, 16) or (
+        _ROLE_FIRST.match(sentence, span.start) is not None
     )
 
 
@@ -275,6 +311,7 @@ def _loose_word_bound(word: LinearModel, kind: str, qtype: str) -> float:
         "place_word_where": qtype == "where",
         "person_cue_who": qtype == "who",
         "cue_before": True,
+        "role_before": kind == "name" and qtype in ("who", "what"),
     }
     around = tuple(float(weight[name] > 0 and holds) for name, holds in applies.items())
     return _word_bound(word, _own_word_ceiling(word), around)

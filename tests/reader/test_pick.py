@@ -106,6 +106,10 @@ def test_a_when_question_gets_no_phrases() -> None:
         ),
         ("who opened the library", "Mayor Ana Ortiz, 51, said the Riverside Library opened after 3 years."),
         (
+            "who wrote the report",
+            "The Harbour Trust thanked spokesman David Heath and Tom Reyes for the report.",
+        ),
+        (
             "what did the council approve",
             "The council approved a $2 million plan, dubbed “Green Street”, on May 4.",
         ),
@@ -147,3 +151,38 @@ def test_candidates_are_those_of_every_pattern_that_suit_the_question(question: 
     every = [s for s in find_spans.__wrapped__(sentence) if s.kind in KINDS_FOR[q.qtype]]
     found = [s for s in candidates(sentence, q) if s.kind not in ("phrase", "clause")]
     assert found == every
+
+
+def _feature(question: str, sentence: str, words: str, name: str) -> float:
+    """One span feature of the candidate span reading ``words`` in ``sentence``."""
+    from knowledge.reader import pick
+
+    query = build_query(question, lambda term, word: [], lambda term: True)
+    q = view(question, query, lambda term: 3.0)
+    spans = [s for s in pick.candidates(sentence, q) if s.text(sentence) == words]
+    assert spans, f"no candidate {words!r} among {[s.text(sentence) for s in pick.candidates(sentence, q)]}"
+    row = pick.features(spans[0], sentence, q, pick.anchors_of(sentence, q))
+    return row[pick.SPAN_FEATURES.index(name)]
+
+
+def test_a_role_written_before_a_name_marks_a_person() -> None:
+    sentence = "The Harbour Trust thanked spokesman David Heath and Tom Reyes for the report."
+    assert _feature("who wrote the report", sentence, "David Heath", "role_before") == 1.0
+    assert _feature("who wrote the report", sentence, "Tom Reyes", "role_before") == 0.0
+    assert _feature("who wrote the report", sentence, "Harbour Trust", "role_before") == 0.0
+
+
+def test_a_role_before_a_name_says_nothing_to_a_where_question() -> None:
+    sentence = "Officials said the minister went to Dr Smith Hall in Leeds."
+    assert _feature("who went to leeds", sentence, "Dr Smith Hall", "role_before") == 1.0
+    assert _feature("where did the minister go", sentence, "Dr Smith Hall", "role_before") == 0.0
+
+
+def test_question_words_beside_a_span_count_and_far_ones_do_not() -> None:
+    sentence = (
+        "In 2019 Sarah Kim arrived from Leeds with her family and two dogs; she opened the bakery in May."
+    )
+    question = "when was the bakery opened"
+    assert _feature(question, sentence, "May", "anchors_around") > 0.0
+    assert _feature(question, sentence, "2019", "anchors_around") == 0.0
+
