@@ -15,9 +15,11 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from knowledge.analysis.sentences import quote_sentences
 from knowledge.analysis.tokenize import STOPWORDS, stem, word_spans, words
 from knowledge.models import Passage
+from knowledge.reader import pick
 from knowledge.reader.features import WINDOW_FEATURES, Window, analyse, question_terms, term_set
 from knowledge.reader.question import QuestionView
 from knowledge.reader.rank import Ranking
+from knowledge.reader.spans import KINDS_FOR
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "concepts",
     "value_question",
     "what_question",
+    "hint_unmet",
+    "kind_first",
     "sem_window",
     "sem_pass",
     "sem_gap",
@@ -141,6 +145,8 @@ def features(
         "concepts": min(len(q.concepts), 10) / 10,
         "value_question": float(q.wants_value),
         "what_question": float(q.qtype == "what"),
+        "hint_unmet": float(pick.hint_unmet(best.span, best.quote, q.hints)),
+        "kind_first": float(best.span is not None and best.span.kind == KINDS_FOR[q.qtype][0]),
     }
     if junk:
         row["span_p"] = 0.0

@@ -391,6 +391,19 @@ def _hints(span: Span, text: str, hints: tuple[str, ...]) -> tuple[float, float]
 
 
 _YEAR_IN = re.compile(r"\b\d{4}\b")
+_VALUE_HINTS = frozenset({"time", "year", "money", "percent", "quantity"})
+
+
+def hint_unmet(span: Span | None, quote: str, hints: tuple[str, ...]) -> bool:
+    """The question names the kind of value it wants ("how much did it cost", "what year") and the
+    chosen answer is not one: what an article on the topic that lacks the fact tends to offer."""
+    wanted = [h for h in hints if h in _VALUE_HINTS]
+    if not wanted:
+        return False
+    if span is None:
+        return True
+    text = span.text(quote)
+    return not any(_hint_holds(h, span, text) for h in wanted)
 
 
 def _hint_holds(hint: str, span: Span, text: str) -> bool | None:

@@ -186,3 +186,22 @@ def test_question_words_beside_a_span_count_and_far_ones_do_not() -> None:
     assert _feature(question, sentence, "May", "anchors_around") > 0.0
     assert _feature(question, sentence, "2019", "anchors_around") == 0.0
 
+
+def test_a_value_hint_the_answer_misses_is_noticed() -> None:
+    from knowledge.reader.pick import hint_unmet
+    from knowledge.reader.spans import Span
+
+    sentence = "The bridge, which cost $45 million, carries 12% of traffic."
+    money = Span(sentence.index("$45"), sentence.index(",", sentence.index("$45")), "money")
+    share = Span(sentence.index("12%"), sentence.index("12%") + 3, "percent")
+    costly = view(
+        "how much did the bridge cost",
+        build_query("how much did the bridge cost", lambda t, w: [], lambda t: True),
+        lambda t: 3.0,
+    )
+    assert hint_unmet(share, sentence, costly.hints)
+    assert not hint_unmet(money, sentence, costly.hints)
+    assert hint_unmet(None, sentence, costly.hints)
+    # a question that names no kind of value never misses one
+    assert not hint_unmet(share, sentence, ("head:bridg",))
+    assert not hint_unmet(None, sentence, ())
