@@ -35,7 +35,8 @@ _MOD = (  # in any case: "More than 85 percent", "Over 50,000" open sentences
 )
 _UNIT_TIME = r"(?:second|minute|hour|day|week|month|year|decade|century)s?"
 _CURRENCY_WORDS = r"(?:dollars|euros|pounds sterling|yuan|yen|rupees|won|pesos|francs|bitcoin)"
-_CAP_WORD = r"(?<![\w’'])(?:[A-Z][\w’'&.-]*[\w]|[A-Z]|[a-z]{1,2}[A-Z][\w-]*\w)"
+# a middle initial keeps its full stop inside a name ("Walter A. Clyburn Reed", "Carissa F. Etienne")
+_CAP_WORD = r"(?<![\w’'])(?:[A-Z][\w’'&.-]*[\w]|[A-Z]\.(?=\s+[A-Z])|[A-Z]|[a-z]{1,2}[A-Z][\w-]*\w)"
 _CONNECT = r"(?:of the|of|de|da|del|van|von|der|&)"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -296,22 +297,25 @@ def _ranges(sentence: str, found: list[Span]) -> list[Span]:
     in front, that wording is offered as well. Both ends stay candidates of their own.
     """
     values = [v for v in found if v.kind in _VALUE_KINDS]
-    longest: dict[int, Span] = {}
+    starting: dict[int, list[Span]] = {}
     for v in values:
-        if v.start not in longest or v.end > longest[v.start].end:
-            longest[v.start] = v
+        starting.setdefault(v.start, []).append(v)
     out: list[Span] = []
     for first in values:
         if first.kind not in _RANGE_FIRST:
             continue
         join = _RANGE_JOIN.match(sentence, first.end)
-        second = longest.get(join.end()) if join else None
-        if second is None:
+        if join is None:
             continue
-        out.append(Span(first.start, second.end, second.kind))
         opening = _RANGE_OPEN.search(sentence, max(0, first.start - 10), first.start)
-        if opening:
-            out.append(Span(opening.start(), second.end, second.kind))
+        for second in starting.get(join.end(), ()):
+            # every reading of the second value ("100" and "100 trucks") makes its own range; a bare
+            # number after a date or a sum is that date's day or that sum ("June 13 to 17", "$5 to 8")
+            kind = first.kind if second.kind == "number" and first.kind != "number" else second.kind
+            for start in (first.start, *((opening.start(),) if opening else ())):
+                span = Span(start, second.end, kind)
+                if span not in out:
+                    out.append(span)
     return out
 
 

@@ -72,6 +72,11 @@ def test_skipping_patterns_a_sentence_cannot_match_loses_no_span(
         ("Voting runs from Oct. 2 to Oct. 9 online.", "from Oct. 2 to Oct. 9", "date"),
         ("She won the title in 2011 and 2012.", "2011 and 2012", "year"),
         ("Prices rose 5%-7% in the spring.", "5%-7%", "percent"),
+        # a count whose second end also reads as a quantity ("100 trucks") is still a count
+        ("The plan would send 60 to 100 trucks a day.", "60 to 100", "number"),
+        # a bare day after a date, a bare amount after a sum: the range is a date, a sum
+        ("The fair runs June 13 to 17 in the park.", "June 13 to 17", "date"),
+        ("Tickets cost $5 to 8 at the door.", "$5 to 8", "money"),
     ],
 )
 def test_two_values_joined_make_a_range(sentence: str, text: str, kind: str) -> None:
@@ -105,6 +110,19 @@ def test_names_carry_their_numbers_and_ordinals() -> None:
     kinds = _kinds("Under House Bill 22, the 3rd Circuit Court will hear the case.")
     assert kinds.get("House Bill 22") == {"name"}  # not "Under House Bill 22"
     assert kinds.get("3rd Circuit Court") == {"name"}
+
+
+def test_a_middle_initial_stays_inside_the_name() -> None:
+    kinds = _kinds("The award went to Maria T. Okafor and her team.")
+    assert kinds.get("Maria T. Okafor") == {"name"}
+    assert "Maria T" not in kinds
+
+
+def test_a_capital_letter_before_a_lowercase_word_is_no_initial() -> None:
+    # "Plan B. then" is no name of three words: the initial must be followed by a capitalised word
+    kinds = _kinds("They chose Plan B. and then waited for Tom Reyes.")
+    assert "Plan B. and" not in kinds
+    assert kinds.get("Tom Reyes") == {"name"}
 
 
 def test_a_currency_conversion_in_brackets_is_not_glued_to_the_amount() -> None:
