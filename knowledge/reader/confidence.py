@@ -19,7 +19,6 @@ from knowledge.reader import pick
 from knowledge.reader.features import WINDOW_FEATURES, Window, analyse, question_terms, term_set
 from knowledge.reader.question import QuestionView
 from knowledge.reader.rank import Ranking
-from knowledge.reader.spans import KINDS_FOR
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +145,7 @@ def features(
         "value_question": float(q.wants_value),
         "what_question": float(q.qtype == "what"),
         "hint_unmet": float(pick.hint_unmet(best.span, best.quote, q.hints)),
-        "kind_first": float(best.span is not None and best.span.kind == KINDS_FOR[q.qtype][0]),
+        "kind_first": float(best.span is not None and best.span.kind == pick.preferred_kinds(q)[0]),
     }
     if junk:
         row["span_p"] = 0.0

@@ -184,7 +184,7 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
         anchor_near, anchor_none, anchors_around = 0.0, 1.0, 0.0
     hint_ok, hint_miss = _hints(span, text, q.hints) if q.hints else (0.0, 0.0)
     return [
-        *_kind_features(q.qtype, span.kind),
+        *_kind_features(preferred_kinds(q), span.kind),
         anchor_near,
         anchor_none,
         anchors_around,
@@ -198,10 +198,28 @@ def _layout_features(span: Span, sentence: str, q: QuestionView, anchors: list[f
     ]
 
 
+# the kinds a value hint asks for: "what time" wants a time before a date, "what year" a year
+_HINTED_KINDS = {"time": ("time",), "year": ("year",), "money": ("money",), "percent": ("percent",)}
+
+
+def preferred_kinds(q: QuestionView) -> tuple[str, ...]:
+    """``KINDS_FOR`` the question's type, with the kinds its hints name moved to the front."""
+    return _preferred(q.qtype, q.hints)
+
+
 @lru_cache(maxsize=1024)
-def _kind_features(qtype: QType, kind: str) -> tuple[float, ...]:
-    """pref, first_kind and the kind's one-hot row: what a span's kind alone says (once per kind)."""
+def _preferred(qtype: QType, hints: tuple[str, ...]) -> tuple[str, ...]:
     kinds = KINDS_FOR[qtype]
+    hinted = [k for hint in hints for k in _HINTED_KINDS.get(hint, ()) if k in kinds]
+    return (*dict.fromkeys(hinted), *(k for k in kinds if k not in hinted))
+
+
+@lru_cache(maxsize=1024)
+def _kind_features(kinds: tuple[str, ...], kind: str) -> tuple[float, ...]:
+    """pref, first_kind and the kind's one-hot row: what a span's kind alone says (once per kind).
+
+    ``kinds``: the question's ``preferred_kinds``.
+    """
     index = kinds.index(kind) if kind in kinds else len(kinds)
     kind_row = [0.0] * len(ALL_KINDS)
     kind_row[_KIND_INDEX[kind]] = 1.0
@@ -216,13 +234,14 @@ def _word_features(
     ``around``: the span's ``_context_features``, when already known.
     """
     inside = span_words(span, sentence)
-    stems = [s for s in (stem(w) for w, _, _ in inside) if s not in _UNIT_STEMS] or ["-"]
+    # a single letter (a middle initial, "Hayley N. Hull") says nothing of whether a name is new
+    stems = [s for s in (stem(w) for w, _, _ in inside) if s not in _UNIT_STEMS and len(s) > 1] or ["-"]
     heads = q.heads
     head_in_span = span.kind in NAME_KINDS and not heads.isdisjoint(stems)
     if head_in_span:
         stems = [s for s in stems if s not in heads] or ["-"]
     repeated = sum(1 for s in stems if s in q.stems) / len(stems)
-    new_words = sum(1 for w, _, _ in inside if w not in STOPWORDS and stem(w) not in q.stems)
+    new_words = sum(1 for w, _, _ in inside if len(w) > 1 and w not in STOPWORDS and stem(w) not in q.stems)
     return _word_row(
         (repeated, float(repeated >= 1.0), float(head_in_span), min(new_words, 8) / 8),
         around if around is not None else _context_features(span, sentence, q),

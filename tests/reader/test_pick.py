@@ -205,3 +205,22 @@ def test_a_value_hint_the_answer_misses_is_noticed() -> None:
     # a question that names no kind of value never misses one
     assert not hint_unmet(share, sentence, ("head:bridg",))
     assert not hint_unmet(None, sentence, ())
+
+
+def test_what_time_wants_a_time_before_a_date() -> None:
+    from knowledge.reader.pick import preferred_kinds
+
+    def kinds(question: str) -> tuple[str, ...]:
+        return preferred_kinds(
+            view(question, build_query(question, lambda t, w: [], lambda t: True), lambda t: 3.0)
+        )
+
+    assert kinds("what time does the market open")[0] == "time"
+    assert kinds("when does the market open")[0] == "date"
+    assert kinds("what year did the mill close")[0] == "year"
+
+
+def test_a_middle_initial_does_not_make_a_repeated_name_new() -> None:
+    sentence = "Hayley N. Hull, 30, was arrested for retail theft."
+    question = "what was hayley hull arrested for"
+    assert _feature(question, sentence, "Hayley N. Hull", "all_repeated") == 1.0
