@@ -126,8 +126,20 @@ def span_is_answer(text: str | None, q: TrainQuestion) -> bool:
 # ---- 1. spans ----------------------------------------------------------------------------------
 
 
-def span_rows(asked: Sequence[Asked]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    xs, ys, ws, groups = [], [], [], []
+@dataclass
+class SpanRows:
+    """One row per candidate span of every answering sentence, and which sentence it came from."""
+
+    x: np.ndarray
+    y: np.ndarray
+    weight: np.ndarray
+    group: list[str]
+    sentence: np.ndarray  # per row: the index of its sentence
+    domains: list[str]  # per sentence (one with no candidate at all is counted too)
+
+
+def span_rows(asked: Sequence[Asked]) -> SpanRows:
+    xs, ys, ws, groups, of_sentence, domains = [], [], [], [], [], []
     for a in asked:
         q = a.question
         if not q.answerable:
@@ -147,7 +159,23 @@ def span_rows(asked: Sequence[Asked]) -> tuple[np.ndarray, np.ndarray, np.ndarra
                 ys.append(float(span_is_answer(span.text(sentence), q)))
                 ws.append(DOMAIN_WEIGHT[q.domain])
                 groups.append(q.group)
-    return np.array(xs), np.array(ys), np.array(ws), groups
+                of_sentence.append(len(domains))
+            domains.append(q.domain)
+    return SpanRows(np.array(xs), np.array(ys), np.array(ws), groups, np.array(of_sentence), domains)
+
+
+def span_top1(rows: SpanRows, oof: np.ndarray) -> dict[str, float]:
+    """Per domain, how often the out-of-fold best span of an answering sentence is the answer: what
+    the span model is for (the log loss also weighs the ranks of spans nobody is shown)."""
+    hit = np.zeros(len(rows.domains), dtype=bool)
+    best: dict[int, int] = {}
+    for k, s in enumerate(rows.sentence):
+        if s not in best or oof[k] > oof[best[s]]:
+            best[s] = k
+    for s, k in best.items():
+        hit[s] = rows.y[k] == 1
+    domains = np.array(rows.domains, dtype=object)
+    return {d: round(float(hit[domains == d].mean()), 4) for d in sorted(set(rows.domains))}
 
 
 # ---- 2. windows --------------------------------------------------------------------------------
@@ -209,10 +237,15 @@ def fit_variant(asked: Sequence[Asked], semantic: bool) -> tuple[dict[str, Any],
     report: dict[str, Any] = {}
     views = [view(a.question.question, a.retrieval.query, a.retrieval.idf_of) for a in asked]
 
-    x, y, w, groups = span_rows(asked)
-    span_fit, _, span_cv = fit_logistic(x, y, w, groups)
+    spans = span_rows(asked)
+    span_fit, span_oof, span_cv = fit_logistic(spans.x, spans.y, spans.weight, spans.group)
     span_model = LinearModel.for_features(pick.SPAN_FEATURES, span_fit.as_json(pick.SPAN_FEATURES))
-    report["span"] = {"rows": len(y), "positives": int(y.sum()), **span_cv}
+    report["span"] = {
+        "rows": len(spans.y),
+        "positives": int(spans.y.sum()),
+        **span_cv,
+        "top1_out_of_fold": span_top1(spans, span_oof),
+    }
 
     per_question = [question_windows(a, qv, span_model, semantic) for a, qv in zip(asked, views, strict=True)]
     names = [n for n in WINDOW_FEATURES if semantic or n not in SEMANTIC_FEATURES]
