@@ -410,7 +410,8 @@ def _hints(span: Span, text: str, hints: tuple[str, ...]) -> tuple[float, float]
 
 
 _YEAR_IN = re.compile(r"\b\d{4}\b")
-_VALUE_HINTS = frozenset({"time", "year", "money", "percent", "quantity"})
+# every hint that names a kind of value; "quantity" is met by more than one kind, so it puts none first
+_VALUE_HINTS = frozenset({*_HINTED_KINDS, "quantity"})
 
 
 def hint_unmet(span: Span | None, quote: str, hints: tuple[str, ...]) -> bool:

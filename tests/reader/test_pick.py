@@ -4,13 +4,17 @@ import pytest
 
 from knowledge.reader.model import load
 from knowledge.reader.pick import best_span
-from knowledge.reader.question import view
+from knowledge.reader.question import QuestionView, view
 from knowledge.retrieval.query import build_query
 
 
+def _view(question: str) -> QuestionView:
+    """The reader's view of ``question`` in an archive where every word is equally rare."""
+    return view(question, build_query(question, lambda term, word: [], lambda term: True), lambda term: 3.0)
+
+
 def _answer(question: str, sentence: str) -> str | None:
-    query = build_query(question, lambda term, word: [], lambda term: True)
-    q = view(question, query, lambda term: 3.0)
+    q = _view(question)
     choice = best_span(sentence, q, load().lexical.span)
     return choice.span.text(sentence) if choice else None
 
@@ -69,8 +73,7 @@ def test_a_value_question_finds_no_span_in_a_sentence_without_a_value() -> None:
 def _phrases(question: str, sentence: str) -> list[str]:
     from knowledge.reader.pick import candidates
 
-    query = build_query(question, lambda term, word: [], lambda term: True)
-    q = view(question, query, lambda term: 3.0)
+    q = _view(question)
     return [s.text(sentence) for s in candidates(sentence, q) if s.kind == "phrase"]
 
 
@@ -121,8 +124,7 @@ def test_pruned_search_picks_what_scoring_every_span_in_full_picks(question: str
     """Spans whose cheap score plus the most their word features could add falls short are skipped."""
     from knowledge.reader import pick
 
-    query = build_query(question, lambda term, word: [], lambda term: True)
-    q = view(question, query, lambda term: 3.0)
+    q = _view(question)
     model = load().lexical.span
     anchors = pick.anchors_of(sentence, q)
     found = pick.candidates(sentence, q)
@@ -146,8 +148,7 @@ def test_candidates_are_those_of_every_pattern_that_suit_the_question(question: 
     sentence = (
         'Mayor Ana Ortiz, 51, opened the "Reading Room" in Leeds on March 3 for $45 million, 12% over budget.'
     )
-    query = build_query(question, lambda term, word: [], lambda term: True)
-    q = view(question, query, lambda term: 3.0)
+    q = _view(question)
     every = [s for s in find_spans.__wrapped__(sentence) if s.kind in KINDS_FOR[q.qtype]]
     found = [s for s in candidates(sentence, q) if s.kind not in ("phrase", "clause")]
     assert found == every
@@ -157,8 +158,7 @@ def _feature(question: str, sentence: str, words: str, name: str) -> float:
     """One span feature of the candidate span reading ``words`` in ``sentence``."""
     from knowledge.reader import pick
 
-    query = build_query(question, lambda term, word: [], lambda term: True)
-    q = view(question, query, lambda term: 3.0)
+    q = _view(question)
     spans = [s for s in pick.candidates(sentence, q) if s.text(sentence) == words]
     assert spans, f"no candidate {words!r} among {[s.text(sentence) for s in pick.candidates(sentence, q)]}"
     row = pick.features(spans[0], sentence, q, pick.anchors_of(sentence, q))
@@ -194,11 +194,7 @@ def test_a_value_hint_the_answer_misses_is_noticed() -> None:
     sentence = "The bridge, which cost $45 million, carries 12% of traffic."
     money = Span(sentence.index("$45"), sentence.index(",", sentence.index("$45")), "money")
     share = Span(sentence.index("12%"), sentence.index("12%") + 3, "percent")
-    costly = view(
-        "how much did the bridge cost",
-        build_query("how much did the bridge cost", lambda t, w: [], lambda t: True),
-        lambda t: 3.0,
-    )
+    costly = _view("how much did the bridge cost")
     assert hint_unmet(share, sentence, costly.hints)
     assert not hint_unmet(money, sentence, costly.hints)
     assert hint_unmet(None, sentence, costly.hints)
@@ -211,9 +207,7 @@ def test_what_time_wants_a_time_before_a_date() -> None:
     from knowledge.reader.pick import preferred_kinds
 
     def kinds(question: str) -> tuple[str, ...]:
-        return preferred_kinds(
-            view(question, build_query(question, lambda t, w: [], lambda t: True), lambda t: 3.0)
-        )
+        return preferred_kinds(_view(question))
 
     assert kinds("what time does the market open")[0] == "time"
     assert kinds("when does the market open")[0] == "date"
